@@ -1,0 +1,53 @@
+/**
+ * The environment, read and validated once. A bad value stops the server with a message that
+ * names the variable; nothing starts half-configured.
+ */
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  PORT: port.default(2567),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Length of a timer second in ms; only for demos and tests that want fast phases. */
+  ROBOTS_SECOND_MS: positiveInt.default(1000),
+  /** Seconds a dropped client keeps its seat. */
+  RECONNECT_SECONDS: positiveInt.default(60),
+  /** Messages per second per client before `rate-limited`. */
+  RATE_LIMIT_PER_SECOND: positiveInt.default(20),
+  /** Serve the Colyseus monitor at /colyseus (set to false to hide it). */
+  MONITOR: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  logLevel: string;
+  secondMillis: number;
+  reconnectSeconds: number;
+  messagesPerSecond: number;
+  monitor: boolean;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(set);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message} (got ${JSON.stringify(set[String(i.path[0])])})`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    secondMillis: e.ROBOTS_SECOND_MS,
+    reconnectSeconds: e.RECONNECT_SECONDS,
+    messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
+    monitor: e.MONITOR,
+  };
+}
