@@ -8,7 +8,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { CloseCode, matchMaker, Room, type Client, type Delayed } from "@colyseus/core";
 import { TokenBucket } from "limiter";
 import { PartyState } from "../../schema/PartyState.ts";
-import { ErrorCode, type ErrorCode as Code } from "../game/errors.ts";
+import { ALL_ERROR_CODES, ErrorCode, type ErrorCode as Code } from "../game/errors.ts";
 import {
   apply,
   createGame,
@@ -133,6 +133,9 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   }
 
   override onUncaughtException(error: Error, methodName: string) {
+    // A refused join is thrown on purpose (its message is the GAME.md code): not a fault.
+    const cause = (error as { cause?: unknown }).cause;
+    if ((methodName === "onJoin" || methodName === "onReconnect") && cause instanceof Error && ALL_ERROR_CODES.includes(cause.message as Code)) return;
     logger.error({ err: error, roomId: this.roomId, methodName }, "uncaught error in room");
   }
 

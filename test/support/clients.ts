@@ -13,15 +13,28 @@ export interface Received {
 // Recorded from the very first frame: Node's WebSocket may deliver the frames that follow the
 // join acknowledgement before `await sdk.create()` resumes, so handlers added afterwards would
 // miss them.
-const framesByRoom = new WeakMap<object, Uint8Array[]>();
+/** A raw frame and the room phase right after the client applied it. */
+export interface Frame {
+  bytes: Uint8Array;
+  phase: string;
+}
+const framesByRoom = new WeakMap<object, Frame[]>();
 const messagesByRoom = new WeakMap<object, { type: string; payload: any }[]>();
 const roomProto = Room.prototype as any;
 const originalOnMessage = roomProto.onMessageCallback;
-roomProto.onMessageCallback = function (this: object, event: MessageEvent) {
+roomProto.onMessageCallback = function (this: any, event: MessageEvent) {
   let frames = framesByRoom.get(this);
   if (!frames) framesByRoom.set(this, (frames = []));
-  frames.push(new Uint8Array(event.data as ArrayBuffer).slice());
-  return originalOnMessage.call(this, event);
+  const bytes = new Uint8Array(event.data as ArrayBuffer).slice();
+  const result = originalOnMessage.call(this, event);
+  let phase = "";
+  try {
+    phase = this.state?.phase ?? "";
+  } catch {
+    // no serializer yet (the join frame, or a refused join)
+  }
+  frames.push({ bytes, phase });
+  return result;
 };
 roomProto.dispatchMessage = function (this: any, type: string | number, message: any) {
   let messages = messagesByRoom.get(this);
@@ -42,8 +55,11 @@ export class TestClient {
   #cursor = new Map<string, number>();
   #listeners = new Set<() => void>();
 
-  constructor(sdk: Client, room: Room<any>) {
+  readonly endpoint: string;
+
+  constructor(sdk: Client, room: Room<any>, endpoint: string) {
     this.sdk = sdk;
+    this.endpoint = endpoint;
     this.room = room;
     room.reconnection.enabled = false;
     this.#attach(room);
@@ -68,7 +84,7 @@ export class TestClient {
   static async create(endpoint: string, options: Record<string, unknown>): Promise<TestClient> {
     const sdk = new Client(endpoint);
     const room = await sdk.create("party", options);
-    const client = new TestClient(sdk, room);
+    const client = new TestClient(sdk, room, endpoint);
     await client.waitState((s) => s.code === room.roomId);
     return client;
   }
@@ -76,7 +92,7 @@ export class TestClient {
   static async join(endpoint: string, code: string, options: Record<string, unknown>): Promise<TestClient> {
     const sdk = new Client(endpoint);
     const room = await sdk.joinById(code, options);
-    const client = new TestClient(sdk, room);
+    const client = new TestClient(sdk, room, endpoint);
     await client.waitState((s) => s.code === room.roomId);
     return client;
   }
@@ -93,7 +109,7 @@ export class TestClient {
     return this.room.state?.phase ?? "";
   }
 
-  get frames(): Uint8Array[] {
+  get frames(): Frame[] {
     return framesByRoom.get(this.room) ?? [];
   }
 
@@ -157,9 +173,11 @@ export class TestClient {
     (this.room.connection.transport as any).ws.close();
   }
 
-  async reconnect(): Promise<TestClient> {
-    const room = await this.sdk.reconnect(this.room.reconnectionToken);
-    const client = new TestClient(this.sdk, room);
+  /** Reconnects with the stored token; `fresh` uses a new SDK client, as a reloaded page would. */
+  async reconnect(fresh = false): Promise<TestClient> {
+    const sdk = fresh ? new Client(this.endpoint) : this.sdk;
+    const room = await sdk.reconnect(this.room.reconnectionToken);
+    const client = new TestClient(sdk, room, this.endpoint);
     await client.waitState((s) => !!s.code);
     return client;
   }
