@@ -631,7 +631,7 @@ function closeElimination(s: GameState, ctx: Ctx, ev: GameEvent[]): void {
 function closeVoting(s: GameState, ctx: Ctx, ev: GameEvent[]): void {
   const round = s.current!;
   const multiplier = roundMultiplier(s.round, s.totalRounds);
-  const roster = Object.values(s.players).sort((a, b) => a.joinOrder - b.joinOrder);
+  const roster = rosterOrder(s);
   const scores = scoreRound({
     playerIds: roster.map((p) => p.id),
     options: round.options,
@@ -710,6 +710,11 @@ function refreshPause(s: GameState, now: number): void {
 }
 
 // ---------------------------------------------------------------- views and payloads
+
+/** Every player row of the game (gone ones included), in join order. */
+export function rosterOrder(s: GameState): Player[] {
+  return Object.values(s.players).sort((a, b) => a.joinOrder - b.joinOrder);
+}
 
 /** Players still in the game (not gone), in join order. */
 export function seatedPlayers(s: GameState): Player[] {

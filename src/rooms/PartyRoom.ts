@@ -8,7 +8,8 @@ import { randomInt, randomUUID } from "node:crypto";
 import { CloseCode, matchMaker, Room, type Client, type Delayed } from "@colyseus/core";
 import { TokenBucket } from "limiter";
 import { PartyState } from "../../schema/PartyState.ts";
-import { ALL_ERROR_CODES, ErrorCode, type ErrorCode as Code } from "../game/errors.ts";
+import { ALL_ERROR_CODES, ErrorCode, type ErrorCode as Code, type GameError } from "../game/errors.ts";
+import { buildGameRecord, type ActionLog, type GameRecord } from "../game/record.ts";
 import {
   apply,
   createGame,
@@ -45,8 +46,16 @@ export const DEFAULT_ROOM_SETTINGS: PartyRoomSettings = {
 /** A room closes after 4 h whatever happens (GAME.md §2). */
 const ROOM_LIFETIME_MS = 4 * 3600 * 1000;
 
-/** Called with every finished game; the persistence layer plugs in here. */
-export type GameCompleteListener = (game: GameState) => void;
+/** Called with every finished game's record; the persistence layer plugs in here. */
+export type GameCompleteListener = (record: GameRecord) => void;
+
+type StartRequest = { type: "start-game"; by: string };
+
+/** Where a new room gets its question pool: the shipped pack, or the database once wired in. */
+let questionSource: () => Promise<readonly Question[]> = loadQuestionPack;
+export function setQuestionSource(source: () => Promise<readonly Question[]>): void {
+  questionSource = source;
+}
 const completeListeners = new Set<GameCompleteListener>();
 export function onGameComplete(listener: GameCompleteListener): () => void {
   completeListeners.add(listener);
@@ -64,6 +73,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   #timerDeadline = 0;
   #sentPrivate = new Map<string, string>();
   #buckets = new Map<string, TokenBucket>();
+  #log: ActionLog | null = null;
 
   override async onCreate(options: Partial<PartyRoomSettings> = {}) {
     this.#settings = {
@@ -73,7 +83,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     };
     // Beyond twice the refusal threshold the client is flooding: Colyseus closes its socket.
     this.maxMessagesPerSecond = this.#settings.messagesPerSecond * 3;
-    this.#pool = await loadQuestionPack();
+    this.#pool = await questionSource();
     const code = await claimRoomCode(this.presence, (c) => matchMaker.driver.has(c));
     this.#code = code;
     this.roomId = code;
@@ -86,22 +96,17 @@ export class PartyRoom extends Room<{ state: PartyState }> {
 
   override onJoin(client: Client, options: unknown) {
     const o = (typeof options === "object" && options !== null ? options : {}) as Record<string, unknown>;
-    const outcome = apply(
-      this.#game,
-      {
-        type: "join",
-        clientId: client.sessionId,
-        name: o.name as string | undefined,
-        icon: o.icon as string | undefined,
-        audience: o.audience as boolean | undefined,
-        hostPlays: o.hostPlays as boolean | undefined,
-        mode: o.mode as string | undefined,
-      },
-      this.#ctx(),
-    );
+    const error = this.#run({
+      type: "join",
+      clientId: client.sessionId,
+      name: o.name as string | undefined,
+      icon: o.icon as string | undefined,
+      audience: o.audience as boolean | undefined,
+      hostPlays: o.hostPlays as boolean | undefined,
+      mode: o.mode as string | undefined,
+    });
     // The join promise of the client rejects with exactly this message (GAME.md §9).
-    if (!outcome.ok) throw new Error(outcome.error.code);
-    this.#commit(outcome.state, outcome.events);
+    if (error) throw new Error(error.code);
     this.#greet(client);
   }
 
@@ -153,12 +158,8 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     const parsed = MESSAGE_SCHEMAS[type].safeParse(payload ?? undefined);
     if (!parsed.success) return this.#refuse(client, requestType, ErrorCode.BadRequest, describeIssues(parsed.error));
     if (!withinRate) return this.#refuse(client, requestType, ErrorCode.RateLimited, "too many messages: slow down");
-    const partial = toAction(type, client.sessionId, parsed.data ?? {});
-    const action: Action =
-      partial.type === "start-game" ? { ...partial, pool: this.#pool, gameId: randomUUID() } : partial;
-    const outcome = apply(this.#game, action, this.#ctx());
-    if (!outcome.ok) return this.#refuse(client, requestType, outcome.error.code, outcome.error.message);
-    this.#commit(outcome.state, outcome.events);
+    const error = this.#run(toAction(type, client.sessionId, parsed.data ?? {}));
+    if (error) this.#refuse(client, requestType, error.code, error.message);
   }
 
   #refuse(client: Client, requestType: string, code: Code, message: string) {
@@ -180,9 +181,27 @@ export class PartyRoom extends Room<{ state: PartyState }> {
 
   /** Connection events and timers: internal actions whose refusal means "nothing to do". */
   #lifecycle(action: Action, now = Date.now()) {
-    const outcome = apply(this.#game, action, { now });
-    if (outcome.ok) this.#commit(outcome.state, outcome.events);
-    else logger.debug({ roomId: this.roomId, action: action.type, error: outcome.error }, "lifecycle action ignored");
+    const error = this.#run(action, now);
+    if (error) logger.debug({ roomId: this.roomId, action: action.type, error }, "lifecycle action ignored");
+  }
+
+  /**
+   * Every input goes through here: the rules decide, the outcome is committed, and while a game
+   * runs the action is logged so the finished game can be replayed.
+   */
+  #run(input: Action | StartRequest, now = Date.now()): GameError | undefined {
+    const action: Action = input.type === "start-game" ? { ...input, pool: this.#pool, gameId: randomUUID() } : input;
+    const previous = this.#game;
+    const outcome = apply(previous, action, { now });
+    if (!outcome.ok) return outcome.error;
+    if (action.type === "start-game") {
+      this.#log = { initial: previous, entries: [] };
+      this.#log.entries.push({ at: now, action: { type: "start-game", by: action.by, gameId: action.gameId, poolIds: action.pool.map((q) => q.id) } });
+    } else if (this.#log) {
+      this.#log.entries.push({ at: now, action });
+    }
+    this.#commit(outcome.state, outcome.events);
+    return undefined;
   }
 
   #commit(next: GameState, events: GameEvent[]) {
@@ -195,8 +214,10 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     for (const id of next.kickedIds) {
       if (!previous.kickedIds.includes(id)) this.clients.get(id)?.leave(CloseCode.CONSENTED, ErrorCode.Kicked);
     }
-    if (previous.phase !== "final" && next.phase === "final") {
-      for (const listener of completeListeners) listener(next);
+    if (previous.phase !== "final" && next.phase === "final" && this.#log) {
+      const record = buildGameRecord(next, this.#log);
+      this.#log = null;
+      for (const listener of completeListeners) listener(record);
     }
   }
 
@@ -241,10 +262,6 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   #knows(id: string): boolean {
     const g = this.#game;
     return !!g.players[id] || !!g.audience[id] || g.displayHost?.id === id;
-  }
-
-  #ctx() {
-    return { now: Date.now() };
   }
 }
 
