@@ -6,8 +6,12 @@ import { defineRoom, defineServer, type Server } from "@colyseus/core";
 import { monitor } from "@colyseus/monitor";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import express from "express";
+import { join } from "node:path";
 import type { Config } from "./config.ts";
-import { PartyRoom } from "./rooms/PartyRoom.ts";
+import { apiRouter } from "./http/api.ts";
+import { logger } from "./logger.ts";
+import { openPersistence, type Persistence } from "./persistence/index.ts";
+import { onGameComplete, PartyRoom, setQuestionSource } from "./rooms/PartyRoom.ts";
 import { canonicalizeJoinByIdUrl } from "./rooms/roomCodes.ts";
 
 /** GAME.md §11: any one message larger than 4 KiB closes the sender's socket (1009). */
@@ -18,10 +22,11 @@ const PUBLIC_DIR = new URL("../public/", import.meta.url).pathname;
 export interface RunningServer {
   server: Server;
   port: number;
+  persistence: Persistence;
   close(): Promise<void>;
 }
 
-export function createServer(config: Config): Server {
+export function createServer(config: Config, persistence: Persistence): Server {
   return defineServer({
     greet: false,
     gracefullyShutdown: false,
@@ -37,15 +42,29 @@ export function createServer(config: Config): Server {
       app.get("/health", (_req, res) => {
         res.json({ ok: true });
       });
+      app.use("/api", apiRouter(persistence.database.db));
       app.use(express.static(PUBLIC_DIR, { maxAge: "1h" }));
       if (config.monitor) app.use("/colyseus", monitor());
+      app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        logger.error({ err }, "HTTP request failed");
+        res.status(503).json({ error: "the database is not answering; try again shortly" });
+      });
     },
   });
 }
 
 /** Starts listening and resolves once the port accepts connections. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const server = createServer(config);
+  const persistence = await openPersistence({
+    database: config.database,
+    outboxDir: join(config.dataDir, "outbox"),
+    redisUrl: config.redisUrl,
+  });
+  setQuestionSource(() => persistence.questions());
+  const stopRecording = onGameComplete((record) => {
+    persistence.recorder.submit(record).catch((err) => logger.error({ err, gameId: record.id }, "could not queue a finished game"));
+  });
+  const server = createServer(config, persistence);
   await server.listen(config.port, config.host);
   const http = server.transport.server!;
   // Runs before Colyseus's own request handler, whose room lookup is case-sensitive.
@@ -56,6 +75,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     server,
     port,
-    close: () => server.gracefullyShutdown(false),
+    persistence,
+    async close() {
+      await server.gracefullyShutdown(false);
+      stopRecording();
+      await persistence.recorder.flush(5_000);
+      await persistence.close();
+    },
   };
 }

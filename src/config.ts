@@ -17,12 +17,27 @@ const EnvSchema = z.object({
   RECONNECT_SECONDS: positiveInt.default(60),
   /** Messages per second per client before `rate-limited`. */
   RATE_LIMIT_PER_SECOND: positiveInt.default(20),
+  /** PostgreSQL connection string; without it the embedded PGlite under DATA_DIR is used. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+  DB_POOL_SIZE: positiveInt.max(200).default(10),
+  /** Where the embedded database and the file outbox live. */
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** Redis connection string: shared presence, room listing and outbox across processes. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
   /** Serve the Colyseus monitor at /colyseus (set to false to hide it). */
   MONITOR: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
 });
 
+export type DatabaseConfig =
+  | { kind: "pglite"; dataDir: string | null }
+  | { kind: "postgres"; url: string; poolSize: number };
+
 export type Config = {
   port: number;
+  database: DatabaseConfig;
+  /** Directory of the file outbox; null keeps the outbox in Redis (REDIS_URL). */
+  dataDir: string;
+  redisUrl: string | null;
   host: string;
   logLevel: string;
   secondMillis: number;
@@ -43,6 +58,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     port: e.PORT,
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DB_POOL_SIZE }
+      : { kind: "pglite", dataDir: `${e.DATA_DIR}/pglite` },
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL ?? null,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     secondMillis: e.ROBOTS_SECOND_MS,

@@ -1,0 +1,68 @@
+/**
+ * Read-only JSON API over finished games (GAME.md §12). Bad parameters get 400 with a message,
+ * unknown games and players 404.
+ */
+import { Router, type Request, type Response } from "express";
+import type { Kysely } from "kysely";
+import { z } from "zod";
+import { gamesInRoom, getGame, leaderboard, playerStats } from "../persistence/gamesRepo.ts";
+import type { Database } from "../persistence/schema.ts";
+import { canonicalCode, isRoomCode } from "../rooms/roomCodes.ts";
+
+const limit = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);
+const LeaderboardQuery = z.object({ limit: limit(20) });
+const GamesQuery = z.object({
+  room: z.string({ error: "room is required" }).transform(canonicalCode).refine(isRoomCode, "room must be a 4-letter room code"),
+  limit: limit(20),
+});
+const GameId = z.uuid("game id must be a UUID");
+const PlayerName = z.string().trim().min(1).max(16);
+
+function badRequest(res: Response, error: z.ZodError) {
+  res.status(400).json({ error: error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ") });
+}
+
+export function apiRouter(db: Kysely<Database>): Router {
+  const router = Router();
+  const route = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: (e?: unknown) => void) =>
+    handler(req, res).catch(next);
+
+  router.get("/leaderboard", route(async (req, res) => {
+    const q = LeaderboardQuery.safeParse(req.query);
+    if (!q.success) return badRequest(res, q.error);
+    res.json({ players: await leaderboard(db, q.data.limit) });
+  }));
+
+  router.get("/games", route(async (req, res) => {
+    const q = GamesQuery.safeParse(req.query);
+    if (!q.success) return badRequest(res, q.error);
+    res.json({ room: q.data.room, games: await gamesInRoom(db, q.data.room, q.data.limit) });
+  }));
+
+  router.get("/games/:id", route(async (req, res) => {
+    const id = GameId.safeParse(req.params.id);
+    if (!id.success) return badRequest(res, id.error);
+    const game = await getGame(db, id.data);
+    if (!game) {
+      res.status(404).json({ error: `no game ${id.data}` });
+      return;
+    }
+    res.json(game);
+  }));
+
+  router.get("/players/:name/stats", route(async (req, res) => {
+    const name = PlayerName.safeParse(req.params.name);
+    if (!name.success) return badRequest(res, name.error);
+    const stats = await playerStats(db, name.data);
+    if (!stats) {
+      res.status(404).json({ error: `no finished game for player ${name.data}` });
+      return;
+    }
+    res.json(stats);
+  }));
+
+  router.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: "no such API route" });
+  });
+  return router;
+}
