@@ -3,6 +3,7 @@
  * same actions at the same times, the same question pool. Deterministic rules make the rebuilt
  * game identical; any difference in a round's scores is reported.
  */
+import { isDeepStrictEqual } from "node:util";
 import { apply, type Action } from "./rules.ts";
 import type { GameRecord } from "./record.ts";
 import type { GameState, Question } from "./types.ts";
@@ -38,7 +39,8 @@ export function replayGame(record: GameRecord, questionsById: ReadonlyMap<string
     const replayed = state.history.find((r) => r.round === stored.round);
     const expected = totals(stored.scores);
     const got = replayed ? totals(replayed.scores) : [];
-    const same = !!replayed && JSON.stringify(replayed.scores) === JSON.stringify(stored.scores);
+    // Compared as values: a JSON column may hand keys back in another order.
+    const same = !!replayed && isDeepStrictEqual(replayed.scores, stored.scores);
     return { round: stored.round, matches: same, expected, replayed: got };
   });
   if (state.history.length !== record.snapshot.rounds.length) {

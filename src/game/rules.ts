@@ -147,6 +147,7 @@ export function createGame({ code, seed, secondMillis = 1000 }: NewGameOptions):
     totalRounds: ROUNDS_BY_MODE["8-round"],
     mode: "8-round",
     hostId: "",
+    founded: false,
     displayHost: null,
     deadline: 0,
     paused: false,
@@ -195,7 +196,7 @@ function dispatch(s: GameState, action: Action, ctx: Ctx, ev: GameEvent[]): Game
     case "timeout":
       return timeout(s, ctx, ev);
     default: {
-      const refusal = gate(s, action);
+      const refusal = validatePayload(action) ?? gate(s, action);
       if (refusal) return refusal;
       switch (action.type) {
         case "start-game":
@@ -226,6 +227,17 @@ function dispatch(s: GameState, action: Action, ctx: Ctx, ev: GameEvent[]): Game
 /** Role, then phase (GAME.md §9 check order; payload shape was checked before the rules). */
 type ClientAction = Extract<Action, { by: string }>;
 
+/** `bad-request` comes first (GAME.md §9): values out of bounds, answers that are not answers. */
+function validatePayload(action: ClientAction): GameError | undefined {
+  if (action.type === "update-settings") return validateSettings(action.settings);
+  if (action.type === "submit-answer") {
+    const text = normalizeText(action.answer);
+    if (textLength(text) < 1 || textLength(text) > ANSWER_MAX_LENGTH) return bad(`an answer is 1–${ANSWER_MAX_LENGTH} characters`);
+    if (comparisonKey(text) === "") return bad("an answer needs at least one letter or digit");
+  }
+  return undefined;
+}
+
 function gate(s: GameState, action: ClientAction): GameError | undefined {
   const { type, by } = action;
   if (HOST_ACTIONS.has(type)) {
@@ -249,7 +261,7 @@ function gate(s: GameState, action: ClientAction): GameError | undefined {
 // ---------------------------------------------------------------- membership
 
 function join(s: GameState, a: Extract<Action, { type: "join" }>, ctx: Ctx, ev: GameEvent[]): GameError | undefined {
-  const creating = s.hostId === "";
+  const creating = !s.founded;
   const hostPlays = creating ? (a.hostPlays ?? true) : true;
   const audience = !creating && a.audience === true;
   const needsName = !(creating && !hostPlays);
@@ -273,6 +285,7 @@ function join(s: GameState, a: Extract<Action, { type: "join" }>, ctx: Ctx, ev: 
   if (lowered !== undefined && namesInUse(s).has(lowered)) return gameError(ErrorCode.NameTaken, "another client in this room uses that name");
 
   if (creating) {
+    s.founded = true;
     s.hostId = a.clientId;
     s.settings.hostPlays = hostPlays;
     if (a.mode) setMode(s, a.mode as Mode);
@@ -299,6 +312,8 @@ function join(s: GameState, a: Extract<Action, { type: "join" }>, ctx: Ctx, ev: 
     timesFooled: 0,
     roundsWon: 0,
   };
+  // A room whose host and players all left (audience only) gets its host back with the next player.
+  if (s.hostId === "") s.hostId = a.clientId;
   ev.push({ type: "player-joined", payload: { playerId: a.clientId, name: name! } });
   return undefined;
 }
@@ -388,8 +403,7 @@ function kick(s: GameState, by: string, targetId: string, ctx: Ctx, ev: GameEven
 
 // ---------------------------------------------------------------- lobby
 
-function updateSettings(s: GameState, patch: SettingsPatch): GameError | undefined {
-  // Validate everything before touching anything: a refused update changes no setting.
+function validateSettings(patch: SettingsPatch): GameError | undefined {
   if (patch.mode !== undefined && !(MODES as readonly string[]).includes(patch.mode)) return bad(`mode must be one of ${MODES.join(", ")}`);
   for (const [timer, seconds] of Object.entries(patch.timers ?? {})) {
     const bounds = TIMER_BOUNDS[timer as TimerName];
@@ -401,6 +415,11 @@ function updateSettings(s: GameState, patch: SettingsPatch): GameError | undefin
   for (const flag of ["extendedTimers", "familyFriendly"] as const) {
     if (patch[flag] !== undefined && typeof patch[flag] !== "boolean") return bad(`${flag} must be a boolean`);
   }
+  return undefined;
+}
+
+/** Applies an already validated patch: a refused update never gets here, so it changes nothing. */
+function updateSettings(s: GameState, patch: SettingsPatch): GameError | undefined {
   if (patch.mode) setMode(s, patch.mode);
   for (const [timer, seconds] of Object.entries(patch.timers ?? {})) {
     s.settings[`${timer as TimerName}Seconds`] = seconds;
@@ -492,8 +511,6 @@ function submitAnswer(s: GameState, by: string, raw: string, ctx: Ctx, ev: GameE
   const round = s.current!;
   const text = normalizeText(raw);
   const key = comparisonKey(text);
-  if (textLength(text) < 1 || textLength(text) > ANSWER_MAX_LENGTH) return bad(`an answer is 1–${ANSWER_MAX_LENGTH} characters`);
-  if (key === "") return bad("an answer needs at least one letter or digit");
   if (round.answers[by]) return gameError(ErrorCode.AlreadyAnswered, "you already answered this round");
   if (key === comparisonKey(round.question.correctAnswer)) {
     return gameError(ErrorCode.AnswerIsTruth, "that is the real answer: write a fake one");

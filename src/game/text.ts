@@ -5,7 +5,8 @@ import { englishDataset, englishRecommendedTransformers, RegExpMatcher } from "o
 
 /** C0/C1 controls except whitespace, and the bidi marks, embeddings, overrides and isolates. */
 const CONTROL_OR_BIDI = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
-const WHITESPACE_RUN = /\s+/gu;
+// JavaScript's \s leaves out NEXT LINE (U+0085), which Unicode counts as whitespace.
+const WHITESPACE_RUN = /[\s\u0085]+/gu;
 const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu;
 const LEADING_ARTICLES = new Set(["a", "an", "the"]);
 

@@ -145,6 +145,8 @@ export interface GameState {
   totalRounds: number;
   mode: Mode;
   hostId: string;
+  /** True once the creating client has joined; later joins are never the creation. */
+  founded: boolean;
   /** The host when it does not play: a display that controls the flow. Null when the host plays. */
   displayHost: { id: string; name: string; connected: boolean } | null;
   /** Epoch ms when the current phase ends; 0 when it has no deadline or is paused. */

@@ -1,0 +1,174 @@
+/**
+ * Small drivers for the rules core: a question pool, and a `Table` that feeds actions to
+ * `apply` with a controllable clock so rule tests stay a few lines long.
+ */
+import { expect } from "vitest";
+import { apply, createGame, type Action, type GameEvent, type Outcome } from "../../src/game/rules.ts";
+import type { ErrorCode } from "../../src/game/errors.ts";
+import type { AnswerOption, GameState, Icon, Mode, Question } from "../../src/game/types.ts";
+
+export const T0 = 1_700_000_000_000;
+
+/** A playable question whose truth and robot answer are easy to name in a test. */
+export function question(n: number, overrides: Partial<Question> = {}): Question {
+  return {
+    id: `q${n}`,
+    text: `Question number ${n}?`,
+    type: "text",
+    imageUrl: null,
+    correctAnswer: `True answer ${n}`,
+    robotAnswer: `Robot answer ${n}`,
+    difficulty: 1,
+    roundNumber: null,
+    ...overrides,
+  };
+}
+
+export function pool(size = 30): Question[] {
+  return Array.from({ length: size }, (_, i) => question(i + 1));
+}
+
+export const NAMES = ["Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal", "Ivy", "Jo"];
+export const ICON_CYCLE: Icon[] = ["cat", "dog", "fox", "owl", "frog", "bear", "panda", "tiger", "lion", "robot"];
+
+/** Player ids used by `Table.withPlayers`: p1 (the host when it plays), p2, … */
+export const pid = (i: number) => `p${i}`;
+
+export interface TableOptions {
+  seed?: number;
+  players?: number;
+  hostPlays?: boolean;
+  mode?: Mode;
+  pool?: Question[];
+}
+
+/**
+ * One room's state plus a clock. `act` applies an action that must succeed; `refuse` one that must
+ * fail with the given code and checks the state did not change.
+ */
+export class Table {
+  state: GameState;
+  now = T0;
+  events: GameEvent[] = [];
+  pool: Question[];
+
+  constructor(opts: TableOptions = {}) {
+    this.state = createGame({ code: "KXQT", seed: opts.seed ?? 42 });
+    this.pool = opts.pool ?? pool();
+  }
+
+  /** A lobby with a display host `host` (when hostPlays is false) and `players` players p1…pn. */
+  static withPlayers(opts: TableOptions = {}): Table {
+    const t = new Table(opts);
+    const n = opts.players ?? 3;
+    if (opts.hostPlays === false) {
+      t.act({ type: "join", clientId: "host", hostPlays: false, ...(opts.mode ? { mode: opts.mode } : {}) });
+    }
+    for (let i = 1; i <= n; i++) {
+      const creating = i === 1 && opts.hostPlays !== false;
+      t.act({
+        type: "join",
+        clientId: pid(i),
+        name: NAMES[i - 1]!,
+        icon: ICON_CYCLE[i - 1]!,
+        ...(creating && opts.mode ? { mode: opts.mode } : {}),
+      });
+      t.tick(10);
+    }
+    return t;
+  }
+
+  /** A game already in round 1's question phase. */
+  static started(opts: TableOptions = {}): Table {
+    const t = Table.withPlayers(opts);
+    t.act({ type: "start-game", by: t.state.hostId, pool: t.pool, gameId: "game-1" });
+    return t;
+  }
+
+  get host(): string {
+    return this.state.hostId;
+  }
+
+  get phase() {
+    return this.state.phase;
+  }
+
+  tick(ms: number): void {
+    this.now += ms;
+  }
+
+  try(action: Action): Outcome {
+    return apply(this.state, action, { now: this.now });
+  }
+
+  act(action: Action): GameEvent[] {
+    const out = this.try(action);
+    if (!out.ok) throw new Error(`${action.type} refused: ${out.error.code} ${out.error.message}`);
+    this.state = out.state;
+    this.events = out.events;
+    return out.events;
+  }
+
+  refuse(action: Action, code: ErrorCode): void {
+    const before = structuredClone(this.state);
+    const out = this.try(action);
+    expect(out.ok, `${action.type} should be refused with ${code}`).toBe(false);
+    if (!out.ok) expect(out.error.code).toBe(code);
+    expect(this.state).toEqual(before);
+  }
+
+  answer(by: string, answer: string): void {
+    this.act({ type: "submit-answer", by, answer });
+  }
+
+  eliminate(by: string, optionId: string): void {
+    this.act({ type: "submit-elimination-vote", by, optionId });
+  }
+
+  vote(by: string, optionId: string): void {
+    this.act({ type: "submit-final-vote", by, optionId });
+  }
+
+  skip(): void {
+    this.act({ type: "skip-phase", by: this.host });
+  }
+
+  next(): void {
+    this.act({ type: "next-round", by: this.host });
+  }
+
+  get options(): AnswerOption[] {
+    return this.state.current?.options ?? [];
+  }
+
+  get truthId(): string {
+    return this.options.find((o) => o.source === "truth")!.id;
+  }
+
+  get robotId(): string {
+    return this.options.find((o) => o.source === "robot")!.id;
+  }
+
+  /** The option id a player authored this round. */
+  optionOf(playerId: string): string {
+    return this.options.find((o) => o.authors.includes(playerId))!.id;
+  }
+
+  /** Every connected player answers `<name> fake <round>`; the phase moves to elimination. */
+  answerAll(): void {
+    for (const p of Object.values(this.state.players)) {
+      if (p.connected && !p.gone) this.answer(p.id, `${p.name} fake ${this.state.round}`);
+    }
+  }
+
+  /** Plays a round where nobody votes, from question to results. */
+  playSilentRound(): void {
+    this.answerAll();
+    this.skip();
+    this.skip();
+  }
+
+  lastEvent(type: string): GameEvent | undefined {
+    return this.events.find((e) => e.type === type);
+  }
+}
