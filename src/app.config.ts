@@ -72,15 +72,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (req.url) req.url = canonicalizeJoinByIdUrl(req.url);
   });
   const port = (http.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
   return {
     server,
     port,
     persistence,
-    async close() {
-      await server.gracefullyShutdown(false);
-      stopRecording();
-      await persistence.recorder.flush(5_000);
-      await persistence.close();
+    close() {
+      closing ??= (async () => {
+        await server.gracefullyShutdown(false);
+        stopRecording();
+        await persistence.recorder.flush(5_000);
+        await persistence.close();
+      })();
+      return closing;
     },
   };
 }
