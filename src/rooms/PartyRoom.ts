@@ -43,6 +43,9 @@ export const DEFAULT_ROOM_SETTINGS: PartyRoomSettings = {
   messagesPerSecond: 20,
 };
 
+/** Delay of the repeated `you` after a join or reconnection. */
+const GREETING_REPEAT_MS = 300;
+
 /** A room closes after 4 h whatever happens (GAME.md §2). */
 const ROOM_LIFETIME_MS = 4 * 3600 * 1000;
 
@@ -235,6 +238,11 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   /** On join and reconnection: the private view, and what a screen needs to redraw results. */
   #greet(client: Client) {
     this.#syncPrivate();
+    // Frames that follow the join can reach an SDK before the app's `await join()` resumes and
+    // registers its handlers; a second `you` a moment later reaches every client.
+    this.clock.setTimeout(() => {
+      if (this.clients.get(client.sessionId) === client) client.send("you", privateView(this.#game, client.sessionId));
+    }, GREETING_REPEAT_MS);
     const game = this.#game;
     if (game.phase === "results" && game.current?.result) {
       client.send("final-round-scores", roundScoresPayload(game.current.result), { afterNextPatch: true });

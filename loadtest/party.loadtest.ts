@@ -1,0 +1,115 @@
+/**
+ * Load test for Robots with @colyseus/loadtest: every simulated client plays with the same bot
+ * brain as `npm run bots` (loadtest/brain.ts).
+ *
+ * Start a server (fast timers make games short):
+ *   ROBOTS_SECOND_MS=50 npm start
+ *
+ * Many rooms, each a full game of bots played again and again:
+ *   npm run loadtest -- --room party --numClients 40 --delay 50 --endpoint ws://127.0.0.1:2567
+ *   Clients are grouped by --perRoom (default 4, 2–8): the first of each group creates a room and
+ *   hosts it (starts once the group is in, next-round after a pause, play-again after `final`).
+ *
+ * One existing room (e.g. created by the Unity host or `npm run bots -- --create`):
+ *   npm run loadtest -- --roomId KXQT --numClients 12
+ *   Clients join as players while seats are free and the room is in its lobby, then as audience
+ *   (`room-full` / `game-in-progress` fall back to an audience join).
+ *
+ * Extra flags: --perRoom N, --games N (games per created room, default 1000), --minDelay MS and
+ * --maxDelay MS (think time, default 300–1500), --hostPause MS (default 2500).
+ * Loadtest flags: --endpoint, --numClients, --delay (ms between connections), --output FILE.
+ * The loadtest UI needs a terminal (TTY); quit with q, Esc or Ctrl-C.
+ */
+import { parseArgs } from "node:util";
+import { cli, type Options } from "@colyseus/loadtest";
+import { botIcon, botName, JoinError, runBot, type BotEvent, type BotHandle, type RunBotOptions } from "./brain.ts";
+
+const { values: extra } = parseArgs({
+  args: process.argv.slice(2),
+  strict: false,
+  allowPositionals: true,
+  options: {
+    perRoom: { type: "string" },
+    games: { type: "string" },
+    minDelay: { type: "string" },
+    maxDelay: { type: "string" },
+    hostPause: { type: "string" },
+  },
+});
+
+function num(value: unknown, fallback: number, min: number, max: number): number {
+  const n = typeof value === "string" ? Number(value) : NaN;
+  return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}
+
+const PER_ROOM = num(extra.perRoom, 4, 2, 8);
+const GAMES = num(extra.games, 1000, 1, 100_000);
+const MIN_DELAY = num(extra.minDelay, 300, 0, 600_000);
+const MAX_DELAY = Math.max(MIN_DELAY, num(extra.maxDelay, 1500, 0, 600_000));
+const HOST_PAUSE = num(extra.hostPause, 2500, 0, 600_000);
+
+/** The room the current group of clients joins (clients connect one after another). */
+let groupCode: string | undefined;
+
+function report(clientId: number, botId: string, event: BotEvent): void {
+  switch (event.type) {
+    case "joined":
+      return console.log(`#${clientId} joined ${event.code} as ${event.audience ? "audience" : event.isHost ? "host" : "player"}`);
+    case "game-complete": {
+      // Every bot of a room sees it: only the player at the top of the standings reports.
+      const top = event.result.standings[0];
+      if (!top || top.playerId !== botId) return;
+      const names = new Map(event.result.standings.map((r) => [r.playerId, r.name]));
+      return console.log(`#${clientId} game ${event.game} complete, winner: ${event.result.winners.map((id) => names.get(id)).join(", ")} (${top.score})`);
+    }
+    case "refused":
+      return console.warn(`#${clientId} ${event.requestType} refused: ${event.code}`);
+    case "left":
+      return console.warn(`#${clientId} left (code ${event.code})`);
+    default:
+      return;
+  }
+}
+
+async function join(base: RunBotOptions, index: number, salt: number): Promise<BotHandle> {
+  for (let attempt = 0; ; attempt++) {
+    const name = base.audience ? `Fan ${botName(index, salt, attempt)}`.slice(0, 16) : botName(index, salt, attempt);
+    try {
+      return await runBot({ ...base, name });
+    } catch (error) {
+      if (error instanceof JoinError && error.code === "name-taken" && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+export async function main(options: Options): Promise<void> {
+  const i = options.clientId;
+  const common: RunBotOptions = {
+    endpoint: options.endpoint,
+    name: "",
+    icon: botIcon(i),
+    minDelayMs: MIN_DELAY,
+    maxDelayMs: MAX_DELAY,
+    hostPauseMs: HOST_PAUSE,
+    onEvent: (event, bot) => report(i, bot.id, event),
+  };
+  let handle: BotHandle;
+  if (options.roomId) {
+    const code = options.roomId.trim().toUpperCase();
+    try {
+      handle = await join({ ...common, code }, i, 3);
+    } catch (error) {
+      if (!(error instanceof JoinError) || !["room-full", "game-in-progress"].includes(error.code)) throw error;
+      handle = await join({ ...common, code, audience: true }, i, 3);
+    }
+  } else if (i % PER_ROOM === 0 || !groupCode) {
+    handle = await join({ ...common, create: {}, minPlayers: PER_ROOM, games: GAMES }, 0, 0);
+    groupCode = handle.code;
+  } else {
+    handle = await join({ ...common, code: groupCode }, i % PER_ROOM, 0);
+  }
+  void handle.finished.catch(() => {});
+}
+
+cli(main);
