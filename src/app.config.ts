@@ -59,6 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     database: config.database,
     outboxDir: join(config.dataDir, "outbox"),
     redisUrl: config.redisUrl,
+    retryMaxDelayMs: config.recordRetryMaxMs,
   });
   setQuestionSource(() => persistence.questions());
   const stopRecording = onGameComplete((record) => {

@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   /** Redis connection string: shared presence, room listing and outbox across processes. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  /** Longest wait between two attempts to write a finished game while the database is down. */
+  RECORD_RETRY_MAX_MS: positiveInt.default(30_000),
   /** Serve the Colyseus monitor at /colyseus (set to false to hide it). */
   MONITOR: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
 });
@@ -38,6 +40,7 @@ export type Config = {
   /** Directory of the file outbox; null keeps the outbox in Redis (REDIS_URL). */
   dataDir: string;
   redisUrl: string | null;
+  recordRetryMaxMs: number;
   host: string;
   logLevel: string;
   secondMillis: number;
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: "pglite", dataDir: `${e.DATA_DIR}/pglite` },
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
+    recordRetryMaxMs: e.RECORD_RETRY_MAX_MS,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     secondMillis: e.ROBOTS_SECOND_MS,

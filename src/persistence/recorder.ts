@@ -37,11 +37,12 @@ export class GameRecorder {
 
   constructor(options: RecorderOptions) {
     this.#o = {
-      afterWrites: async () => {},
-      onError: () => {},
-      minDelayMs: 500,
-      maxDelayMs: 30_000,
-      ...options,
+      store: options.store,
+      write: options.write,
+      afterWrites: options.afterWrites ?? (async () => {}),
+      onError: options.onError ?? (() => {}),
+      minDelayMs: options.minDelayMs ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 30_000,
     };
   }
 
@@ -110,7 +111,8 @@ export class GameRecorder {
         pending.attempts += 1;
         const backoff = Math.min(this.#o.maxDelayMs, this.#o.minDelayMs * 2 ** (pending.attempts - 1));
         pending.dueAt = Date.now() + backoff * (0.75 + Math.random() * 0.5);
-        this.#o.onError(error, `writing game ${id} (attempt ${pending.attempts})`);
+        // One line per doubling of the wait is enough to see an outage without drowning in it.
+        if ((pending.attempts & (pending.attempts - 1)) === 0) this.#o.onError(error, `writing game ${id} (attempt ${pending.attempts})`);
         continue;
       }
       this.#pending.delete(id);

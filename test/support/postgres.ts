@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { mkdtemp, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +57,15 @@ export async function createTestDatabase(prefix = "robots"): Promise<{ url: stri
   };
 }
 
-const PG_BIN = "/usr/lib/postgresql/15/bin";
+/** The newest installed PostgreSQL server binaries (Debian layout), if any. */
+export const PG_BIN = (() => {
+  try {
+    const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
+    return versions.length ? `/usr/lib/postgresql/${versions[0]}/bin` : null;
+  } catch {
+    return null;
+  }
+})();
 
 /**
  * A private PostgreSQL cluster on its own port, run as the `postgres` user, that a test can
@@ -76,6 +85,7 @@ export class ThrowawayCluster {
   }
 
   static async create(port: number): Promise<ThrowawayCluster> {
+    if (!PG_BIN) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql");
     const base = await mkdtemp(join(tmpdir(), "robots-pg-"));
     await chmod(base, 0o777);
     const cluster = new ThrowawayCluster(join(base, "data"), port);

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from "../../src/config.ts";
 
 export interface TestServer extends RunningServer {
   endpoint: string;
+  dataDir: string;
 }
 
 /** In-memory PGlite and a fresh outbox directory unless the test says otherwise. */
@@ -25,5 +26,5 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     ...overrides,
   };
   const running = await startServer(config);
-  return { ...running, endpoint: `ws://127.0.0.1:${running.port}` };
+  return { ...running, endpoint: `ws://127.0.0.1:${running.port}`, dataDir: config.dataDir };
 }
