@@ -36,7 +36,7 @@ describe.runIf(PG_BIN)("§12 database outage", () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    cluster = await ThrowawayCluster.create(25_400 + (process.pid % 500));
+    cluster = await ThrowawayCluster.create();
     server = await startTestServer({
       database: { kind: "postgres", url: cluster.url, poolSize: 2 },
       recordRetryMaxMs: 1_000,

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { mkdtemp, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +58,20 @@ export async function createTestDatabase(prefix = "robots"): Promise<{ url: stri
   };
 }
 
+/** A port below 32768 that nothing listens on right now (other services here own some, e.g. 25672). */
+export async function findFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("no free port found below 32768");
+}
+
 /** The newest installed PostgreSQL server binaries (Debian layout), if any. */
 export const PG_BIN = (() => {
   try {
@@ -84,7 +99,8 @@ export class ThrowawayCluster {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
   }
 
-  static async create(port: number): Promise<ThrowawayCluster> {
+  static async create(port?: number): Promise<ThrowawayCluster> {
+    port ??= await findFreePort();
     if (!PG_BIN) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql");
     const base = await mkdtemp(join(tmpdir(), "robots-pg-"));
     await chmod(base, 0o777);
