@@ -2,7 +2,9 @@
  * Wiring: the party room, transport, HTTP routes. No game logic lives here.
  */
 import type { AddressInfo } from "node:net";
-import { defineRoom, defineServer, type Server } from "@colyseus/core";
+import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
+import { RedisDriver } from "@colyseus/redis-driver";
+import { RedisPresence } from "@colyseus/redis-presence";
 import { monitor } from "@colyseus/monitor";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import express from "express";
@@ -12,6 +14,7 @@ import { apiRouter } from "./http/api.ts";
 import { logger } from "./logger.ts";
 import { openPersistence, type Persistence } from "./persistence/index.ts";
 import { onGameComplete, PartyRoom, setQuestionSource } from "./rooms/PartyRoom.ts";
+import { selectProcessForNewRoom } from "./rooms/placement.ts";
 import { canonicalizeJoinByIdUrl } from "./rooms/roomCodes.ts";
 
 /** GAME.md §11: any one message larger than 4 KiB closes the sender's socket (1009). */
@@ -26,10 +29,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How often a process looks for dead peers and drops their rooms from the shared listing. */
+export const REAPER_INTERVAL_MS = 5_000;
+
 export function createServer(config: Config, persistence: Persistence): Server {
+  // With Redis every process shares the room listing and presence; a room's code is claimed
+  // there, and a client is sent to the process that holds its room through publicAddress.
+  const shared = config.redisUrl
+    ? {
+        presence: new RedisPresence(config.redisUrl),
+        driver: new RedisDriver(config.redisUrl),
+        selectProcessIdToCreateRoom: selectProcessForNewRoom,
+      }
+    : {};
   return defineServer({
     greet: false,
     gracefullyShutdown: false,
+    ...shared,
+    ...(config.publicAddress ? { publicAddress: config.publicAddress } : {}),
     transport: new WebSocketTransport({ maxPayload: MAX_MESSAGE_BYTES }),
     rooms: {
       party: defineRoom(PartyRoom, {
@@ -73,6 +90,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (req.url) req.url = canonicalizeJoinByIdUrl(req.url);
   });
   const port = (http.address() as AddressInfo).port;
+  // A process killed without a word leaves its rooms listed; every live process sweeps for
+  // such peers (Colyseus's health check) so the listing and their codes clear within seconds.
+  const reaper = config.redisUrl
+    ? setInterval(() => {
+        matchMaker.healthCheckAllProcesses().catch((err) => logger.warn({ err }, "sweep for dead processes failed"));
+      }, REAPER_INTERVAL_MS)
+    : undefined;
+  reaper?.unref();
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -80,6 +105,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     persistence,
     close() {
       closing ??= (async () => {
+        clearInterval(reaper);
         await server.gracefullyShutdown(false);
         stopRecording();
         await persistence.recorder.flush(5_000);

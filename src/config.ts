@@ -24,6 +24,11 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   /** Redis connection string: shared presence, room listing and outbox across processes. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  /**
+   * Address clients use to reach THIS process (host:port[/path], no scheme). `{port}` is replaced
+   * by PORT, so one value serves every process of a cluster, e.g. `play.example.com/p{port}`.
+   */
+  PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:\d+|:\{port\})?(\/[^\s]*)?$/, "must look like host:port or host/path, without a scheme").optional(),
   /** Longest wait between two attempts to write a finished game while the database is down. */
   RECORD_RETRY_MAX_MS: positiveInt.default(30_000),
   /** Serve the Colyseus monitor at /colyseus (set to false to hide it). */
@@ -40,6 +45,8 @@ export type Config = {
   /** Directory of the file outbox; null keeps the outbox in Redis (REDIS_URL). */
   dataDir: string;
   redisUrl: string | null;
+  /** Address of this process for clients (set with Redis, where rooms live on many processes). */
+  publicAddress: string | null;
   recordRetryMaxMs: number;
   host: string;
   logLevel: string;
@@ -66,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: "pglite", dataDir: `${e.DATA_DIR}/pglite` },
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
+    publicAddress: publicAddressFor(e.PUBLIC_ADDRESS, e.REDIS_URL, e.PORT),
     recordRetryMaxMs: e.RECORD_RETRY_MAX_MS,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
@@ -74,4 +82,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
     monitor: e.MONITOR,
   };
+}
+
+/**
+ * With Redis, a seat reserved on one process is taken by connecting to that process, so each
+ * process announces where it can be reached. Without Redis there is one process and clients
+ * simply stay on the endpoint they used.
+ */
+function publicAddressFor(configured: string | undefined, redisUrl: string | undefined, port: number): string | null {
+  if (configured) return configured.replaceAll("{port}", String(port));
+  return redisUrl ? `localhost:${port}` : null;
 }

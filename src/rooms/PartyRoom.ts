@@ -25,7 +25,7 @@ import { logger } from "../logger.ts";
 import { loadQuestionPack } from "../persistence/questionPack.ts";
 import { describeIssues, isMessageType, MESSAGE_SCHEMAS, toAction } from "./messages.ts";
 import { project } from "./projection.ts";
-import { claimRoomCode, releaseRoomCode } from "./roomCodes.ts";
+import { claimRoomCode, CODE_RENEW_MS, releaseRoomCode, renewRoomCode } from "./roomCodes.ts";
 
 /** Server-side room settings, fixed by the deployment (defineRoom defaults override client options). */
 export interface PartyRoomSettings {
@@ -95,6 +95,9 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     project(this.#game, this.state);
     this.onMessage("*", (client, type, payload) => this.#onClientMessage(client, type, payload));
     this.clock.setTimeout(() => void this.disconnect(), ROOM_LIFETIME_MS);
+    this.clock.setInterval(() => {
+      renewRoomCode(this.presence, code).catch((err) => logger.warn({ err, roomId: code }, "could not renew the room code claim"));
+    }, CODE_RENEW_MS);
   }
 
   override onJoin(client: Client, options: unknown) {

@@ -9,8 +9,13 @@ import type { Presence } from "@colyseus/core";
 
 export const CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
 export const CODE_LENGTH = 4;
-/** A room lives at most 4 h (GAME.md §2); the claim outlives it by a margin. */
-export const CODE_TTL_SECONDS = 5 * 3600;
+/**
+ * A claim lives this long unless its room renews it; a process that dies stops renewing, so its
+ * codes come free again within this bound.
+ */
+export const CODE_TTL_SECONDS = 30;
+/** How often a live room renews its claim. */
+export const CODE_RENEW_MS = 10_000;
 const CLAIM_ATTEMPTS = 100;
 
 const claimKey = (code: string) => `robots:room-code:${code}`;
@@ -40,6 +45,10 @@ export async function claimRoomCode(presence: Presence, isListed: (code: string)
     return code;
   }
   throw new Error("no free room code: too many live rooms");
+}
+
+export async function renewRoomCode(presence: Presence, code: string): Promise<void> {
+  await presence.expire(claimKey(code), CODE_TTL_SECONDS);
 }
 
 export async function releaseRoomCode(presence: Presence, code: string): Promise<void> {

@@ -1,0 +1,54 @@
+/**
+ * pm2: N Robots processes on ports PORT, PORT+1, … sharing Redis (and PostgreSQL).
+ *
+ *   REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://… npm run cluster
+ *   CLUSTER_PROCESSES=3 PORT=2567 npm run cluster          # defaults: one per core, 2567
+ *
+ * Each process announces its own address to clients (PUBLIC_ADDRESS, `{port}` replaced by its
+ * port; default `localhost:{port}`), so a client may use any of the ports as its endpoint and is
+ * sent on to the process that holds its room. Behind nginx (deploy/nginx.conf) set
+ * PUBLIC_ADDRESS=your.host/p{port}.
+ *
+ * Exported as a named `apps` so that pm2's require() of this ES module finds it.
+ */
+import os from "node:os";
+
+function integer(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+const basePort = integer("PORT", 2567, 1, 65535 - 64);
+const processes = integer("CLUSTER_PROCESSES", os.cpus().length, 1, 64);
+const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  console.warn(
+    "robots cluster: no DATABASE_URL, so each process keeps its own embedded database under ./data/p<port>." +
+      " Set DATABASE_URL to share one PostgreSQL (one leaderboard) across processes.",
+  );
+}
+
+export const apps = Array.from({ length: processes }, (_, index) => {
+  const port = basePort + index;
+  return {
+    name: `robots-${port}`,
+    script: "src/index.ts",
+    interpreter: process.execPath,
+    autorestart: true,
+    kill_timeout: 10_000,
+    max_memory_restart: "1G",
+    env: {
+      NODE_ENV: "production",
+      PORT: String(port),
+      REDIS_URL: redisUrl,
+      PUBLIC_ADDRESS: process.env.PUBLIC_ADDRESS || "localhost:{port}",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: `./data/p${port}` }),
+    },
+  };
+});

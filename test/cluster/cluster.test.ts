@@ -1,0 +1,168 @@
+/**
+ * Rooms spread over processes (Redis presence and driver): three real server processes share
+ * Redis and PostgreSQL. Codes are unique across all of them, a client reaches any room through
+ * any process, games complete with the right scores, and a process killed with SIGKILL leaves
+ * the others' games alone and its rooms and codes gone within a measured bound.
+ */
+import { Client } from "@colyseus/sdk";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CODE_ALPHABET, CODE_TTL_SECONDS } from "../../src/rooms/roomCodes.ts";
+import { leaveAll, TestClient } from "../support/clients.ts";
+import { flushRedis, REDIS_URL, redisReachable, startProcesses, type ServerProcess } from "../support/cluster.ts";
+import { expectedRoundScores } from "../support/oracle.ts";
+import { createTestDatabase, findFreePort, REQUIRE_SERVICES, usePostgres } from "../support/postgres.ts";
+import { pickOther, playRound, type Table } from "../support/table.ts";
+
+const redisUp = await redisReachable();
+if (!redisUp && REQUIRE_SERVICES) throw new Error(`CI=true but Redis is not reachable at ${REDIS_URL}`);
+const postgresUp = await usePostgres();
+
+/** A table whose clients each come in through a different process. */
+async function spreadTable(processes: ServerProcess[], players: number): Promise<Table> {
+  const host = await TestClient.create(processes[0]!.endpoint, { name: "Host", icon: "robot" });
+  const others: TestClient[] = [];
+  for (let i = 1; i < players; i++) {
+    const via = processes[i % processes.length]!;
+    others.push(await TestClient.join(via.endpoint, host.room.roomId.toLowerCase(), { name: `Player ${i}`, icon: "cat" }));
+  }
+  const all = [host, ...others];
+  await Promise.all(all.map((c) => c.waitState((s) => s.players.size === players, "all seated")));
+  return { code: host.room.roomId, host, players: all, audience: [], all };
+}
+
+async function playScoredGame(t: Table) {
+  t.host.send("start-game", {});
+  for (let round = 1; round <= 8; round++) {
+    const played = await playRound(t, {
+      answer: (i, r) => `cluster fake ${r} ${i}`,
+      eliminate: (i, view) => pickOther(t, i, view, i + round),
+      vote: (i, view, eliminatedId) => pickOther(t, i, view, i + 2 * round, [eliminatedId]),
+    });
+    const authors: Record<string, string[]> = {};
+    for (const [playerId, ids] of Object.entries(played.view.own)) for (const id of ids) (authors[id] ??= []).push(playerId);
+    const expected = expectedRoundScores({
+      round,
+      totalRounds: 8,
+      players: t.players.map((p) => p.id),
+      truthId: played.view.truthId,
+      robotId: played.view.robotId,
+      authors,
+      eliminationVotes: played.eliminationVotes,
+      finalVotes: played.finalVotes,
+    });
+    const byPlayer = (rows: any[]) => [...rows].sort((a, b) => a.playerId.localeCompare(b.playerId));
+    expect(byPlayer(played.scores.scores)).toEqual(byPlayer(expected));
+    t.host.send("next-round", {});
+  }
+  return t.host.next("game-complete");
+}
+
+describe.runIf(redisUp && postgresUp)("several processes sharing Redis", () => {
+  let processes: ServerProcess[];
+  let dropDatabase: () => Promise<void>;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    await flushRedis();
+    redis = new Redis(REDIS_URL);
+    const db = await createTestDatabase("robots_cluster");
+    dropDatabase = db.drop;
+    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
+    processes = await startProcesses(ports, {
+      REDIS_URL,
+      DATABASE_URL: db.url,
+      PUBLIC_ADDRESS: "127.0.0.1:{port}",
+      DATA_DIR: "/nonexistent-unused",
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all((processes ?? []).map((p) => p.kill("SIGTERM")));
+    redis?.disconnect();
+    await dropDatabase?.();
+  });
+
+  it("200 rooms created at once through all processes get 200 distinct codes and land on every process", async () => {
+    const created = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const via = processes[i % processes.length]!;
+        const response = await fetch(`${via.http}/matchmake/create/party`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: `Host ${i}`, icon: "robot" }),
+        });
+        expect(response.status).toBe(200);
+        return (await response.json()) as { roomId: string; processId: string };
+      }),
+    );
+    const codes = created.map((r) => r.roomId);
+    expect(new Set(codes).size).toBe(200);
+    for (const code of codes) expect(code).toMatch(new RegExp(`^[${CODE_ALPHABET}]{4}$`));
+    const byProcess = new Map<string, number>();
+    for (const r of created) byProcess.set(r.processId, (byProcess.get(r.processId) ?? 0) + 1);
+    expect(byProcess.size).toBe(3);
+    for (const count of byProcess.values()) expect(count).toBeGreaterThan(20);
+  });
+
+  it("players reach a room through any process and play a whole game with the right scores", async () => {
+    const tables = await Promise.all([0, 1, 2].map((shift) => spreadTable([...processes.slice(shift), ...processes.slice(0, shift)], 3)));
+    const results = await Promise.all(tables.map((t) => playScoredGame(t)));
+    for (const complete of results) expect(complete.standings).toHaveLength(3);
+    await Promise.all(tables.map((t) => leaveAll(t.all)));
+  });
+
+  it("SIGKILL of one process leaves the other games going; its rooms and codes are gone within the bound", async () => {
+    const [survivorA, survivorB, victim] = processes as [ServerProcess, ServerProcess, ServerProcess];
+    // A room on each process (placement picks the process with the fewest rooms, so create
+    // until the victim holds one).
+    const tables: Table[] = [];
+    let victimTable: Table | undefined;
+    for (let i = 0; i < 12 && !victimTable; i++) {
+      const t = await spreadTable([survivorA, survivorB], 2);
+      const listing = JSON.parse((await redis.hget("roomcaches", t.code))!);
+      if (listing.publicAddress === `127.0.0.1:${victim.port}`) victimTable = t;
+      else tables.push(t);
+    }
+    expect(victimTable).toBeDefined();
+    const survivorsTable = tables[0]!;
+    survivorsTable.host.send("start-game", {});
+    await playRound(survivorsTable, {
+      answer: (i) => `before kill ${i}`,
+      eliminate: (i, view) => pickOther(survivorsTable, i, view, i),
+      vote: (i, view, eliminatedId) => pickOther(survivorsTable, i, view, i, [eliminatedId]),
+    });
+
+    const killedAt = Date.now();
+    await victim.kill("SIGKILL");
+    const victimCode = victimTable!.code;
+
+    // The surviving game goes on untouched.
+    survivorsTable.host.send("next-round", {});
+    await playRound(survivorsTable, {
+      answer: (i) => `after kill ${i}`,
+      eliminate: (i, view) => pickOther(survivorsTable, i, view, i + 1),
+      vote: (i, view, eliminatedId) => pickOther(survivorsTable, i, view, i + 1, [eliminatedId]),
+    });
+
+    let listingGoneMs = -1;
+    let codeFreeMs = -1;
+    while (Date.now() - killedAt < (CODE_TTL_SECONDS + 15) * 1000 && (listingGoneMs < 0 || codeFreeMs < 0)) {
+      if (listingGoneMs < 0 && !(await redis.hexists("roomcaches", victimCode))) listingGoneMs = Date.now() - killedAt;
+      if (codeFreeMs < 0 && !(await redis.exists(`robots:room-code:${victimCode}`))) codeFreeMs = Date.now() - killedAt;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`after SIGKILL: listing gone in ${listingGoneMs} ms, code free in ${codeFreeMs} ms`);
+    expect(listingGoneMs).toBeGreaterThanOrEqual(0);
+    expect(listingGoneMs).toBeLessThanOrEqual(15_000);
+    expect(codeFreeMs).toBeGreaterThanOrEqual(0);
+    expect(codeFreeMs).toBeLessThanOrEqual((CODE_TTL_SECONDS + 5) * 1000);
+    // Nobody is sent to the dead process any more.
+    const error = await new Client(survivorA.endpoint).joinById(victimCode, { name: "Late", icon: "cat" }).then(
+      () => "joined",
+      (e: Error) => e.message,
+    );
+    expect(error).toMatch(/not found|not available|expired/);
+    await Promise.all([...tables, victimTable!].map((t) => leaveAll(t.all)));
+  }, 120_000);
+});
