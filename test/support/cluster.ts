@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/3";
+const REDIS_BASE = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+/** Each suite its own Redis database, so suites running side by side never flush each other. */
+export function redisUrlFor(db: number): string {
+  return `${REDIS_BASE.replace(/\/\d+$/, "")}/${db}`;
+}
+export const REDIS_URL = redisUrlFor(3);
 const NODE = process.execPath;
 const ROOT = new URL("../../", import.meta.url).pathname;
 
