@@ -9,6 +9,9 @@ COPY schema ./schema
 COPY migrations ./migrations
 COPY content ./content
 COPY public ./public
+# The embedded database and the outbox live here; mount a volume to keep them.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 EXPOSE 2567
 USER node
 CMD ["node", "src/index.ts"]

@@ -93,23 +93,27 @@ function statRow(r: Pick<Database["player_game_stats"], (typeof STAT_COLUMNS)[nu
   };
 }
 
-export async function getGame(db: Kysely<Database>, id: string) {
+/** A games row and its stats rows, best placement first. */
+async function loadGame(db: Kysely<Database>, id: string) {
   const game = await db.selectFrom("games").selectAll().where("id", "=", id).executeTakeFirst();
   if (!game) return undefined;
   const players = await db.selectFrom("player_game_stats").select(STAT_COLUMNS).where("game_id", "=", id).orderBy("placement").orderBy("player_id").execute();
-  return {
-    ...summary(game),
-    seed: Number(game.rng_seed),
-    players: players.map(statRow),
-    snapshot: game.snapshot,
-  };
+  return { game, players: players.map(statRow) };
+}
+
+/** A finished game for the API. */
+export async function getGame(db: Kysely<Database>, id: string) {
+  const loaded = await loadGame(db, id);
+  if (!loaded) return undefined;
+  const { game, players } = loaded;
+  return { ...summary(game), seed: Number(game.rng_seed), players, snapshot: game.snapshot };
 }
 
 /** The record as written, for replay. */
 export async function getGameRecord(db: Kysely<Database>, id: string): Promise<GameRecord | undefined> {
-  const game = await db.selectFrom("games").selectAll().where("id", "=", id).executeTakeFirst();
-  if (!game) return undefined;
-  const players = await db.selectFrom("player_game_stats").select(STAT_COLUMNS).where("game_id", "=", id).execute();
+  const loaded = await loadGame(db, id);
+  if (!loaded) return undefined;
+  const { game, players } = loaded;
   return {
     id: game.id,
     roomCode: game.room_code,
@@ -118,7 +122,7 @@ export async function getGameRecord(db: Kysely<Database>, id: string): Promise<G
     completedAt: new Date(game.completed_at).getTime(),
     seed: Number(game.rng_seed),
     winners: game.winners as GameRecord["winners"],
-    players: players.map(statRow),
+    players,
     actionLog: game.action_log as GameRecord["actionLog"],
     snapshot: game.snapshot as GameRecord["snapshot"],
   };
