@@ -113,24 +113,28 @@ describe.runIf(redisUp && postgresUp)("several processes sharing Redis", () => {
   });
 
   it("SIGKILL of one process leaves the other games going; its rooms and codes are gone within the bound", async () => {
-    const [survivorA, survivorB, victim] = processes as [ServerProcess, ServerProcess, ServerProcess];
-    // A room on each process (placement picks the process with the fewest rooms, so create
-    // until the victim holds one).
+    // Two rooms on two different processes: one process will be killed, the other's game must
+    // not notice.
     const tables: Table[] = [];
+    const ownerPort = async (t: Table) => Number(JSON.parse((await redis.hget("roomcaches", t.code))!).publicAddress.split(":")[1]);
     let victimTable: Table | undefined;
-    for (let i = 0; i < 12 && !victimTable; i++) {
-      const t = await spreadTable([survivorA, survivorB], 2);
-      const listing = JSON.parse((await redis.hget("roomcaches", t.code))!);
-      if (listing.publicAddress === `127.0.0.1:${victim.port}`) victimTable = t;
-      else tables.push(t);
+    let survivorsTable: Table | undefined;
+    for (let i = 0; i < 12 && !survivorsTable; i++) {
+      const t = await spreadTable(processes, 2);
+      tables.push(t);
+      if (!victimTable) victimTable = t;
+      else if ((await ownerPort(t)) !== (await ownerPort(victimTable))) survivorsTable = t;
     }
-    expect(victimTable).toBeDefined();
-    const survivorsTable = tables[0]!;
-    survivorsTable.host.send("start-game", {});
-    await playRound(survivorsTable, {
+    expect(survivorsTable).toBeDefined();
+    const victimPort = await ownerPort(victimTable!);
+    const victim = processes.find((p) => p.port === victimPort)!;
+    const survivorA = processes.find((p) => p.port !== victimPort)!;
+    const survivors = survivorsTable!;
+    survivors.host.send("start-game", {});
+    await playRound(survivors, {
       answer: (i) => `before kill ${i}`,
-      eliminate: (i, view) => pickOther(survivorsTable, i, view, i),
-      vote: (i, view, eliminatedId) => pickOther(survivorsTable, i, view, i, [eliminatedId]),
+      eliminate: (i, view) => pickOther(survivors, i, view, i),
+      vote: (i, view, eliminatedId) => pickOther(survivors, i, view, i, [eliminatedId]),
     });
 
     const killedAt = Date.now();
@@ -138,11 +142,11 @@ describe.runIf(redisUp && postgresUp)("several processes sharing Redis", () => {
     const victimCode = victimTable!.code;
 
     // The surviving game goes on untouched.
-    survivorsTable.host.send("next-round", {});
-    await playRound(survivorsTable, {
+    survivors.host.send("next-round", {});
+    await playRound(survivors, {
       answer: (i) => `after kill ${i}`,
-      eliminate: (i, view) => pickOther(survivorsTable, i, view, i + 1),
-      vote: (i, view, eliminatedId) => pickOther(survivorsTable, i, view, i + 1, [eliminatedId]),
+      eliminate: (i, view) => pickOther(survivors, i, view, i + 1),
+      vote: (i, view, eliminatedId) => pickOther(survivors, i, view, i + 1, [eliminatedId]),
     });
 
     let listingGoneMs = -1;
@@ -163,6 +167,6 @@ describe.runIf(redisUp && postgresUp)("several processes sharing Redis", () => {
       (e: Error) => e.message,
     );
     expect(error).toMatch(/not found|not available|expired/);
-    await Promise.all([...tables, victimTable!].map((t) => leaveAll(t.all)));
+    await Promise.all(tables.map((t) => leaveAll(t.all)));
   }, 120_000);
 });
