@@ -92,8 +92,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = (http.address() as AddressInfo).port;
   // A process killed without a word leaves its rooms listed; every live process sweeps for
   // such peers (Colyseus's health check) so the listing and their codes clear within seconds.
+  // A live process that a peer wrongly dropped from the placement stats (a health check that
+  // timed out under load) puts itself back on the same beat, instead of after Colyseus's minute.
   const reaper = config.redisUrl
     ? setInterval(() => {
+        Promise.resolve(matchMaker.stats.persist(true)).catch((err) => logger.warn({ err }, "could not publish room count"));
         matchMaker.healthCheckAllProcesses().catch((err) => logger.warn({ err }, "sweep for dead processes failed"));
       }, REAPER_INTERVAL_MS)
     : undefined;

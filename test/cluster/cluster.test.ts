@@ -119,7 +119,8 @@ describe.runIf(redisUp && postgresUp)("several processes sharing Redis", () => {
     const ownerPort = async (t: Table) => Number(JSON.parse((await redis.hget("roomcaches", t.code))!).publicAddress.split(":")[1]);
     let victimTable: Table | undefined;
     let survivorsTable: Table | undefined;
-    for (let i = 0; i < 12 && !survivorsTable; i++) {
+    for (let i = 0; i < 30 && !survivorsTable; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 300));
       const t = await spreadTable(processes, 2);
       tables.push(t);
       if (!victimTable) victimTable = t;
