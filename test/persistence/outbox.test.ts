@@ -106,5 +106,5 @@ it("§12 an unreadable outbox file is set aside, never deleted", async () => {
   const store = new FileOutbox(dir);
   await store.put(records[1]!);
   expect((await store.list()).map((r) => r.id)).toEqual([records[1]!.id]);
-  expect((await readdir(dir)).sort()).toEqual([`${records[1]!.id}.json`, "broken.json.unreadable"]);
+  expect((await readdir(dir)).sort()).toEqual([`${records[1]!.id}.json`, "broken.json.unreadable"].sort());
 });
