@@ -5,13 +5,33 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leaveAll, type TestClient } from "../support/clients.ts";
-import { PACK_BY_ID } from "../support/pack.ts";
+import { seedQuestions } from "../../src/persistence/questionsRepo.ts";
+import { PACK_BY_ID, registerQuestions } from "../support/pack.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { openTable, pickOther, playRound, type RoundView, type Table } from "../support/table.ts";
+
+/**
+ * Questions whose truth and robot answer are strings nothing else could contain (a pack answer
+ * like "42" may well occur inside a session id), so a byte search for them means something.
+ */
+const MARKED = Array.from({ length: 8 }, (_, i) => ({
+  id: `hidden-${i}`,
+  text: `Marked question number ${i}: ____`,
+  type: "text" as const,
+  imageUrl: null,
+  correctAnswer: `veritas marker ${i}`,
+  robotAnswer: `automaton marker ${i}`,
+  difficulty: 1,
+  roundNumber: null,
+}));
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
+  const { db } = server.persistence.database;
+  await db.updateTable("questions").set({ active: false }).execute();
+  await seedQuestions(db, MARKED);
+  registerQuestions(MARKED);
 });
 afterAll(async () => {
   await server.close();
@@ -69,6 +89,7 @@ describe("§8 hidden information", () => {
   it("§8 during `question` nobody receives the truth, the robot's answer or another player's fake", () => {
     for (const [index, client] of t.all.entries()) {
       for (const { view, questionId } of rounds) {
+        expect(questionId).toMatch(/^hidden-/);
         const q = PACK_BY_ID.get(questionId)!;
         const questionFrames = client.frames.filter((f) => f.phase === "question");
         for (const frame of questionFrames) {

@@ -13,6 +13,11 @@ export interface PackQuestion {
 export const PACK: PackQuestion[] = JSON.parse(readFileSync(new URL("../../content/questions.json", import.meta.url), "utf8"));
 export const PACK_BY_ID = new Map(PACK.map((q) => [q.id, q]));
 
+/** Makes questions a test put in the database known to the helpers here. */
+export function registerQuestions(questions: PackQuestion[]): void {
+  for (const q of questions) PACK_BY_ID.set(q.id, q);
+}
+
 /** The option ids of the truth and the robot's answer among the options a client sees. */
 export function secretIds(questionId: string, options: { id: string; text: string }[]) {
   const q = PACK_BY_ID.get(questionId)!;
