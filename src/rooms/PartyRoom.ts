@@ -262,12 +262,19 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     this.#timer = undefined;
     this.#timerDeadline = deadline;
     if (deadline === 0) return;
-    this.#timer = this.clock.setTimeout(() => {
+    // The room clock measures from its last tick, so it can fire a little before the wall-clock
+    // deadline; then it waits out the rest. No phase ends before its deadline.
+    const fire = () => {
+      const remaining = deadline - Date.now();
+      if (remaining > 0) {
+        this.#timer = this.clock.setTimeout(fire, remaining);
+        return;
+      }
       this.#timerDeadline = 0;
       this.#timer = undefined;
-      // The clock fires on its own tick; the deadline has passed by its measure.
-      this.#lifecycle({ type: "timeout" }, Math.max(Date.now(), deadline));
-    }, Math.max(0, deadline - Date.now()));
+      this.#lifecycle({ type: "timeout" });
+    };
+    this.#timer = this.clock.setTimeout(fire, Math.max(0, deadline - Date.now()));
   }
 
   #knows(id: string): boolean {
