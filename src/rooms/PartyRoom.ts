@@ -84,7 +84,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
       reconnectSeconds: positive(options.reconnectSeconds, DEFAULT_ROOM_SETTINGS.reconnectSeconds),
       messagesPerSecond: positive(options.messagesPerSecond, DEFAULT_ROOM_SETTINGS.messagesPerSecond),
     };
-    // Beyond twice the refusal threshold the client is flooding: Colyseus closes its socket.
+    // At three times the refusal threshold a client is flooding: Colyseus closes its socket.
     this.maxMessagesPerSecond = this.#settings.messagesPerSecond * 3;
     this.#pool = await questionSource();
     const code = await claimRoomCode(this.presence, (c) => matchMaker.driver.has(c));
@@ -150,11 +150,6 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     logger.error({ err: error, roomId: this.roomId, methodName }, "uncaught error in room");
   }
 
-  /** The rules' current state; read-only for callers. */
-  get game(): GameState {
-    return this.#game;
-  }
-
   // ------------------------------------------------------------ messages
 
   #onClientMessage(client: Client, type: unknown, payload: unknown) {
@@ -186,8 +181,8 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   // ------------------------------------------------------------ applying outcomes
 
   /** Connection events and timers: internal actions whose refusal means "nothing to do". */
-  #lifecycle(action: Action, now = Date.now()) {
-    const error = this.#run(action, now);
+  #lifecycle(action: Action) {
+    const error = this.#run(action);
     if (error) logger.debug({ roomId: this.roomId, action: action.type, error }, "lifecycle action ignored");
   }
 
