@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { Config } from "./config.ts";
 import { apiRouter } from "./http/api.ts";
 import { logger } from "./logger.ts";
+import { registry, watchRecorder } from "./metrics.ts";
 import { openPersistence, type Persistence } from "./persistence/index.ts";
 import { onGameComplete, PartyRoom, setQuestionSource } from "./rooms/PartyRoom.ts";
 import { selectProcessForNewRoom } from "./rooms/placement.ts";
@@ -59,6 +60,9 @@ export function createServer(config: Config, persistence: Persistence): Server {
       app.get("/health", (_req, res) => {
         res.json({ ok: true });
       });
+      app.get("/metrics", async (_req, res) => {
+        res.type(registry.contentType).send(await registry.metrics());
+      });
       app.use("/api", apiRouter(persistence.database.db));
       app.use(express.static(PUBLIC_DIR, { maxAge: "1h" }));
       if (config.monitor) app.use("/colyseus", monitor());
@@ -79,6 +83,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     retryMaxDelayMs: config.recordRetryMaxMs,
   });
   setQuestionSource(() => persistence.questions());
+  watchRecorder(persistence.recorder);
   const stopRecording = onGameComplete((record) => {
     persistence.recorder.submit(record).catch((err) => logger.error({ err, gameId: record.id }, "could not queue a finished game"));
   });

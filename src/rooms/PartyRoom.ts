@@ -22,6 +22,7 @@ import {
 import { RECONNECT_SECONDS } from "../game/settings.ts";
 import type { GameState, Question } from "../game/types.ts";
 import { logger } from "../logger.ts";
+import { gamesCompleted, messagesRefused } from "../metrics.ts";
 import { loadQuestionPack } from "../persistence/questionPack.ts";
 import { describeIssues, isMessageType, MESSAGE_SCHEMAS, toAction } from "./messages.ts";
 import { project } from "./projection.ts";
@@ -164,6 +165,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   }
 
   #refuse(client: Client, requestType: string, code: Code, message: string) {
+    messagesRefused.inc({ code });
     client.send("error", { code, message, requestType });
   }
 
@@ -218,6 +220,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     if (previous.phase !== "final" && next.phase === "final" && this.#log) {
       const record = buildGameRecord(next, this.#log);
       this.#log = null;
+      gamesCompleted.inc();
       for (const listener of completeListeners) listener(record);
     }
   }

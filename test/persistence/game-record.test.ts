@@ -129,6 +129,16 @@ for (const backend of backends) {
       expect(stats.body.recentGames[0].gameId).toBe(complete.gameId);
     });
 
+    it("GET /metrics reports the finished game, the empty outbox and the written record", async () => {
+      const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      // The counter is per process; this file runs one game per backend in the same process.
+      expect(Number(text.match(/^robots_games_completed_total (\d+)$/m)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(text).toMatch(/^robots_outbox_pending 0$/m);
+      expect(text).toMatch(/^robots_game_records_written 1$/m);
+      expect(text).toMatch(/^robots_rooms \d+$/m);
+      expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    });
+
     it("bad parameters get 400 with a message, unknown ids 404", async () => {
       for (const path of ["/api/games/not-a-uuid", "/api/games?room=AEIO", "/api/games", "/api/leaderboard?limit=0", "/api/leaderboard?limit=abc", "/api/leaderboard?limit=101"]) {
         const r = await api(path);

@@ -53,6 +53,8 @@ describe("§11 reconnection", () => {
     // The reconnected player cannot vote twice.
     back.send("submit-final-vote", { optionId: aliceVote });
     expect((await back.next("error")).code).toBe("already-voted");
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    expect(metrics).toMatch(/^robots_messages_refused_total\{code="already-voted"\} [1-9]\d*$/m);
 
     host.send("submit-final-vote", { optionId: pickOther(t, 0, view, 0, [elimination.eliminatedId]) });
     bob.send("submit-final-vote", { optionId: pickOther(t, 2, view, 1, [elimination.eliminatedId]) });
