@@ -157,6 +157,21 @@ function authorsOf(view: View): Record<string, string[]> {
 
 const byPlayer = (a: any, b: any) => a.playerId.localeCompare(b.playerId);
 
+/** Round 1 scores, every player having voted out the robot, checked against the independent scorer. */
+function expectFirstRoundScores(t: Table, view: View, finalVotes: Record<string, string>, scores: any) {
+  const oracle = expectedRoundScores({
+    round: 1,
+    totalRounds: 8,
+    players: t.players.map((p) => p.id),
+    truthId: view.truthId,
+    robotId: view.robotId,
+    authors: authorsOf(view),
+    eliminationVotes: Object.fromEntries(t.players.map((p) => [p.id, view.robotId])),
+    finalVotes,
+  });
+  expect([...scores.scores].sort(byPlayer)).toEqual([...oracle].sort(byPlayer));
+}
+
 // ---------------------------------------------------------------- §5 answers
 
 describe("§5 answers", () => {
@@ -191,17 +206,7 @@ describe("§5 answers", () => {
     expect(row(h.id).votesReceivedPoints).toBe(500 * scores.multiplier);
     expect(row(p1.id).votesReceivedPoints).toBe(500 * scores.multiplier);
     expect(row(p2.id).votesReceivedPoints).toBe(0);
-    const oracle = expectedRoundScores({
-      round: 1,
-      totalRounds: 8,
-      players: t.players.map((p) => p.id),
-      truthId: view.truthId,
-      robotId: view.robotId,
-      authors: authorsOf(view),
-      eliminationVotes: Object.fromEntries(t.players.map((p) => [p.id, view.robotId])),
-      finalVotes,
-    });
-    expect([...scores.scores].sort(byPlayer)).toEqual([...oracle].sort(byPlayer));
+    expectFirstRoundScores(t, view, finalVotes, scores);
     await h.waitState((s) => s.players.get(h.id).score === 2000 && s.players.get(p1.id).score === 2000, "scores");
   });
 
@@ -527,17 +532,7 @@ describe("§2 audience", () => {
     expect(allVotes.counts).toEqual(tally(finalVotes));
     expect(scores.finalVotes).toEqual(finalVotes);
     expect(scores.audiencePick).toBe(X);
-    const oracle = expectedRoundScores({
-      round: 1,
-      totalRounds: 8,
-      players: t.players.map((p) => p.id),
-      truthId: view.truthId,
-      robotId: view.robotId,
-      authors: authorsOf(view),
-      eliminationVotes: Object.fromEntries(t.players.map((p) => [p.id, view.robotId])),
-      finalVotes,
-    });
-    expect([...scores.scores].sort(byPlayer)).toEqual([...oracle].sort(byPlayer));
+    expectFirstRoundScores(t, view, finalVotes, scores);
     expect(scores.scores.find((r: any) => r.playerId === h.id).votesReceivedPoints).toBe(0); // two fans voted X: no points
     await Promise.all(t.all.map((c) => c.waitPhase("results")));
     for (const row of oracle) expect(h.state.players.get(row.playerId).score).toBe(Math.max(0, row.total));
