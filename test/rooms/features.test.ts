@@ -170,6 +170,7 @@ function expectFirstRoundScores(t: Table, view: View, finalVotes: Record<string,
     finalVotes,
   });
   expect([...scores.scores].sort(byPlayer)).toEqual([...oracle].sort(byPlayer));
+  return oracle;
 }
 
 // ---------------------------------------------------------------- §5 answers
@@ -532,7 +533,7 @@ describe("§2 audience", () => {
     expect(allVotes.counts).toEqual(tally(finalVotes));
     expect(scores.finalVotes).toEqual(finalVotes);
     expect(scores.audiencePick).toBe(X);
-    expectFirstRoundScores(t, view, finalVotes, scores);
+    const oracle = expectFirstRoundScores(t, view, finalVotes, scores);
     expect(scores.scores.find((r: any) => r.playerId === h.id).votesReceivedPoints).toBe(0); // two fans voted X: no points
     await Promise.all(t.all.map((c) => c.waitPhase("results")));
     for (const row of oracle) expect(h.state.players.get(row.playerId).score).toBe(Math.max(0, row.total));
