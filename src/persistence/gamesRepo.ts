@@ -169,15 +169,25 @@ function leaderboardRow(r: Selectable<LeaderboardView>, rank: number): Leaderboa
   };
 }
 
-/** Ranked by wins, then total score, then name. */
+/**
+ * Rank over the whole leaderboard: wins, then total score, then truths found, then robots
+ * spotted (the in-game tie-breaks of GAME.md §7); rows equal on all four share a rank.
+ */
+function rankedLeaderboard(db: Kysely<Database>) {
+  return db
+    .selectFrom("leaderboard")
+    .selectAll()
+    .select(sql<number>`rank() over (order by wins desc, total_score desc, truths_found desc, robots_spotted desc)`.as("rank"));
+}
+
 export async function leaderboard(db: Kysely<Database>, limit: number): Promise<LeaderboardRow[]> {
-  const rows = await db.selectFrom("leaderboard").selectAll().orderBy("wins", "desc").orderBy("total_score", "desc").orderBy("player_key").limit(limit).execute();
-  return rows.map((r, i) => leaderboardRow(r, i + 1));
+  const rows = await rankedLeaderboard(db).orderBy("rank").orderBy("player_key").limit(limit).execute();
+  return rows.map((r) => leaderboardRow(r, Number(r.rank)));
 }
 
 export async function playerStats(db: Kysely<Database>, name: string) {
   const key = name.toLowerCase();
-  const row = await db.selectFrom("leaderboard").selectAll().where("player_key", "=", key).executeTakeFirst();
+  const row = await db.selectFrom(rankedLeaderboard(db).as("ranked")).selectAll().where("player_key", "=", key).executeTakeFirst();
   if (!row) return undefined;
   const recent = await db
     .selectFrom("player_game_stats as s")
@@ -187,13 +197,8 @@ export async function playerStats(db: Kysely<Database>, name: string) {
     .orderBy("g.completed_at", "desc")
     .limit(20)
     .execute();
-  const ahead = await db
-    .selectFrom("leaderboard")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where((eb) => eb.or([eb("wins", ">", row.wins), eb.and([eb("wins", "=", row.wins), eb("total_score", ">", row.total_score)])]))
-    .executeTakeFirstOrThrow();
   return {
-    ...leaderboardRow(row, Number(ahead.n) + 1),
+    ...leaderboardRow(row, Number(row.rank)),
     recentGames: recent.map((g) => ({ ...g, completedAt: new Date(g.completedAt).toISOString() })),
   };
 }

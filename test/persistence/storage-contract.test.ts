@@ -2,6 +2,7 @@
  * One storage contract, run against both backends (GAME.md §4, §12): embedded PGlite in-process
  * and PostgreSQL at 127.0.0.1:5432. Whatever one backend does, the other must do the same.
  */
+import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayGame } from "../../src/game/replay.ts";
@@ -117,7 +118,7 @@ for (const backend of [pglite, ...(postgresAvailable ? [postgres] : [])]) {
       expect(await getGame(db, record.id)).toBeUndefined();
     });
 
-    it("§12 the leaderboard aggregates by name after a refresh, ranked by wins then score", async () => {
+    it("§12 the leaderboard aggregates by name after a refresh, ranked by wins, score, truths, robots", async () => {
       const r1 = makeRecord(pack, { seed: 21, names: ["Zed", "Yan", "Xia"], code: "ZZZZ" });
       const r2 = makeRecord(pack, { seed: 22, names: ["zed", "Yan", "Wu"], code: "ZZZZ" });
       await writeGameRecord(db, r1);
@@ -130,12 +131,21 @@ for (const backend of [pglite, ...(postgresAvailable ? [postgres] : [])]) {
       expect(zed.totalScore).toBe(zedRows.reduce((n, p) => n + p.finalScore, 0));
       expect(zed.wins).toBe(zedRows.filter((p) => p.isWinner).length);
       expect(zed.truthsFound).toBe(zedRows.reduce((n, p) => n + p.truthsFound, 0));
+      expect(board[0]!.rank).toBe(1);
       for (let i = 1; i < board.length; i++) {
         const [a, b] = [board[i - 1]!, board[i]!];
-        expect(a.wins > b.wins || (a.wins === b.wins && a.totalScore >= b.totalScore)).toBe(true);
-        expect(b.rank).toBe(i + 1);
+        const key = (r: typeof a) => [r.wins, r.totalScore, r.truthsFound, r.robotsSpotted];
+        const [ka, kb] = [key(a), key(b)];
+        const firstDifference = ka.findIndex((v, j) => v !== kb[j]);
+        // Sorted by wins, score, truths, robots; equal rows share a rank (1, 1, 3).
+        if (firstDifference === -1) expect(b.rank).toBe(a.rank);
+        else {
+          expect(ka[firstDifference]! > kb[firstDifference]!).toBe(true);
+          expect(b.rank).toBe(i + 1);
+        }
       }
       expect(await leaderboard(db, 2)).toHaveLength(2);
+
       const stats = await playerStats(db, "ZED");
       expect(stats).toMatchObject({ gamesPlayed: 2, rank: zed.rank });
       expect(stats!.recentGames.map((g) => g.gameId).sort()).toEqual([r1.id, r2.id].sort());
@@ -143,6 +153,18 @@ for (const backend of [pglite, ...(postgresAvailable ? [postgres] : [])]) {
       const inRoom = await gamesInRoom(db, "ZZZZ", 10);
       expect(inRoom.map((g) => g.id).sort()).toEqual([r1.id, r2.id].sort());
       expect(await gamesInRoom(db, "BBBB", 10)).toEqual([]);
+      // Two players with identical totals share a rank.
+      const original = makeRecord(pack, { seed: 23, names: ["TwinA", "Other1", "Other2"] });
+      const mirrored = structuredClone(original);
+      mirrored.id = randomUUID();
+      for (const p of mirrored.players) p.name = p.name.replace("TwinA", "TwinB").replace("Other", "Else");
+      await writeGameRecord(db, original);
+      await writeGameRecord(db, mirrored);
+      await refreshLeaderboard(db);
+      const twins = await Promise.all(["TwinA", "TwinB"].map((n) => playerStats(db, n)));
+      expect(twins[0]!.rank).toBe(twins[1]!.rank);
+      const full = await leaderboard(db, 100);
+      expect(full.find((r) => r.name === "TwinA")!.rank).toBe(full.find((r) => r.name === "TwinB")!.rank);
     });
   });
 }
