@@ -55,6 +55,18 @@ export interface GameRecord {
   };
 }
 
+/**
+ * Keeps a game's log: start-game opens it with the state before the game (pool kept as ids);
+ * every later applied action is appended while a log is open.
+ */
+export function appendToLog(log: ActionLog | null, before: GameState, action: Action, at: number): ActionLog | null {
+  if (action.type === "start-game") {
+    return { initial: before, entries: [{ at, action: { type: "start-game", by: action.by, gameId: action.gameId, poolIds: action.pool.map((q) => q.id) } }] };
+  }
+  log?.entries.push({ at, action });
+  return log;
+}
+
 /** Builds the record of a game that reached `final`. */
 export function buildGameRecord(state: GameState, log: ActionLog): GameRecord {
   if (state.phase !== "final" || !state.gameId) throw new Error("only a finished game has a record");

@@ -1,9 +1,9 @@
 /**
  * The question pool in the `questions` table (GAME.md §4).
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { Question } from "../game/types.ts";
-import type { Database } from "./schema.ts";
+import type { Database, QuestionsTable } from "./schema.ts";
 
 /** Loads the pack idempotently: new questions are added, changed ones updated, none duplicated. */
 export async function seedQuestions(db: Kysely<Database>, pack: readonly Question[]): Promise<number> {
@@ -38,10 +38,8 @@ export async function seedQuestions(db: Kysely<Database>, pack: readonly Questio
   return rows.length;
 }
 
-/** Every active question, in id order. */
-export async function activeQuestions(db: Kysely<Database>): Promise<Question[]> {
-  const rows = await db.selectFrom("questions").selectAll().where("active", "=", true).orderBy("id").execute();
-  return rows.map((r) => ({
+function toQuestion(r: Selectable<QuestionsTable>): Question {
+  return {
     id: r.id,
     text: r.text,
     type: r.type,
@@ -50,16 +48,17 @@ export async function activeQuestions(db: Kysely<Database>): Promise<Question[]>
     robotAnswer: r.robot_answer,
     difficulty: r.difficulty,
     roundNumber: r.round_hint,
-  }));
+  };
+}
+
+/** Every active question, in id order. */
+export async function activeQuestions(db: Kysely<Database>): Promise<Question[]> {
+  const rows = await db.selectFrom("questions").selectAll().where("active", "=", true).orderBy("id").execute();
+  return rows.map(toQuestion);
 }
 
 /** Questions by id, active or not (replay needs the ones a game used). */
 export async function questionsById(db: Kysely<Database>): Promise<Map<string, Question>> {
   const rows = await db.selectFrom("questions").selectAll().execute();
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      { id: r.id, text: r.text, type: r.type, imageUrl: r.image_url, correctAnswer: r.correct_answer, robotAnswer: r.robot_answer, difficulty: r.difficulty, roundNumber: r.round_hint },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.id, toQuestion(r)]));
 }

@@ -9,7 +9,7 @@ import { CloseCode, matchMaker, Room, type Client, type Delayed } from "@colyseu
 import { TokenBucket } from "limiter";
 import { PartyState } from "../../schema/PartyState.ts";
 import { ALL_ERROR_CODES, ErrorCode, type ErrorCode as Code, type GameError } from "../game/errors.ts";
-import { buildGameRecord, type ActionLog, type GameRecord } from "../game/record.ts";
+import { appendToLog, buildGameRecord, type ActionLog, type GameRecord } from "../game/record.ts";
 import {
   apply,
   createGame,
@@ -197,12 +197,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     const previous = this.#game;
     const outcome = apply(previous, action, { now });
     if (!outcome.ok) return outcome.error;
-    if (action.type === "start-game") {
-      this.#log = { initial: previous, entries: [] };
-      this.#log.entries.push({ at: now, action: { type: "start-game", by: action.by, gameId: action.gameId, poolIds: action.pool.map((q) => q.id) } });
-    } else if (this.#log) {
-      this.#log.entries.push({ at: now, action });
-    }
+    this.#log = appendToLog(this.#log, previous, action, now);
     this.#commit(outcome.state, outcome.events);
     return undefined;
   }

@@ -3,7 +3,7 @@
  * benchmarks. Each is a real game: the log replays to the same scores.
  */
 import { randomUUID } from "node:crypto";
-import { buildGameRecord, type ActionLog, type GameRecord } from "../../src/game/record.ts";
+import { appendToLog, buildGameRecord, type ActionLog, type GameRecord } from "../../src/game/record.ts";
 import { apply, createGame, type Action } from "../../src/game/rules.ts";
 import type { GameState, Question } from "../../src/game/types.ts";
 
@@ -18,11 +18,7 @@ export function makeRecord(pool: readonly Question[], options: { seed?: number; 
     const outcome = apply(state, action, { now });
     if (!outcome.ok) throw new Error(`${action.type}: ${outcome.error.code} ${outcome.error.message}`);
     state = outcome.state;
-    if (action.type === "start-game") {
-      log = { initial: before, entries: [{ at: now, action: { type: "start-game", by: action.by, gameId: action.gameId, poolIds: action.pool.map((q) => q.id) } }] };
-    } else if (log) {
-      log.entries.push({ at: now, action });
-    }
+    log = appendToLog(log, before, action, now);
   };
   const ids = names.map((_, i) => `p${i}`);
   names.forEach((name, i) => step({ type: "join", clientId: ids[i]!, name, icon: "cat" }));
