@@ -40,9 +40,31 @@ new Gauge({
   },
 });
 
-/** Gauges that read the recorder; registered once the persistence exists. */
-export function watchRecorder(recorder: { pendingCount: number; delivered: number }): void {
-  for (const name of ["robots_outbox_pending", "robots_game_records_written"]) registry.removeSingleMetric(name);
+/** What the metrics read from the game recorder (src/persistence/recorder.ts). */
+export interface WatchedRecorder {
+  pendingCount: number;
+  delivered: number;
+  outboxFailures: number;
+  lost: number;
+}
+
+/** A counter whose value is a running total kept elsewhere, read at each scrape. */
+function countedBy(name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+/** Metrics that read the recorder; registered once the persistence exists. */
+export function watchRecorder(recorder: WatchedRecorder): void {
+  const names = ["robots_outbox_pending", "robots_game_records_written", "robots_outbox_failures_total", "robots_records_lost_total"];
+  for (const name of names) registry.removeSingleMetric(name);
   new Gauge({
     name: "robots_outbox_pending",
     help: "Finished games waiting in the outbox for the database.",
@@ -59,4 +81,14 @@ export function watchRecorder(recorder: { pendingCount: number; delivered: numbe
       this.set(recorder.delivered);
     },
   });
+  countedBy(
+    "robots_outbox_failures_total",
+    "Outbox calls (put, remove, list) that failed or timed out; the records stayed pending in memory.",
+    () => recorder.outboxFailures,
+  );
+  countedBy(
+    "robots_records_lost_total",
+    "Finished games given up at shutdown that neither the database nor the outbox held.",
+    () => recorder.lost,
+  );
 }

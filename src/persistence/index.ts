@@ -12,7 +12,7 @@ import { refreshLeaderboard, writeGameRecord } from "./gamesRepo.ts";
 import { FileOutbox, RedisOutbox, type OutboxStore } from "./outbox.ts";
 import { loadQuestionPack } from "./questionPack.ts";
 import { activeQuestions, seedQuestions } from "./questionsRepo.ts";
-import { GameRecorder } from "./recorder.ts";
+import { DEFAULT_OUTBOX_TIMEOUT_MS, GameRecorder } from "./recorder.ts";
 
 export interface PersistenceOptions {
   database: DatabaseConfig;
@@ -21,6 +21,8 @@ export interface PersistenceOptions {
   redisUrl: string | null;
   retryMinDelayMs?: number;
   retryMaxDelayMs?: number;
+  /** Bound on each outbox call (and on a Redis outbox command); default 3 s. */
+  outboxTimeoutMs?: number;
 }
 
 export interface Persistence {
@@ -39,10 +41,22 @@ export async function openPersistence(o: PersistenceOptions): Promise<Persistenc
   await migrateToLatest(db);
   await seedQuestions(db, await loadQuestionPack());
 
+  const outboxTimeoutMs = o.outboxTimeoutMs ?? DEFAULT_OUTBOX_TIMEOUT_MS;
   let redis: Redis | undefined;
   let store: OutboxStore;
   if (o.redisUrl) {
-    redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
+    // A command must fail rather than wait for Redis forever (`maxRetriesPerRequest: null` did):
+    // each one times out, and the queue of commands waiting for a connection is emptied with an
+    // error after two failed reconnection attempts. The offline queue stays on so that commands
+    // sent while the first connection is being made are not refused.
+    redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: outboxTimeoutMs, enableOfflineQueue: true });
+    // Without a listener ioredis prints every failed reconnection; one line per outage will do.
+    let down = false;
+    redis.on("error", (err) => {
+      if (!down) logger.warn({ err }, "the Redis outbox is unreachable; finished games go to the database directly");
+      down = true;
+    });
+    redis.on("ready", () => (down = false));
     store = new RedisOutbox(redis);
   } else {
     store = new FileOutbox(join(o.outboxDir));
@@ -51,9 +65,17 @@ export async function openPersistence(o: PersistenceOptions): Promise<Persistenc
     store,
     write: (record) => writeGameRecord(db, record),
     afterWrites: () => refreshLeaderboard(db),
-    onError: (err, context) => logger.warn({ err, context }, "game record not written yet; it stays in the outbox"),
+    onError: (err, context) => logger.warn({ err, context }, "game record not written yet; it stays pending and is retried"),
+    onOutboxError: (err, context) => logger.error({ err, context }, "an outbox call failed"),
+    // One error line per record: an operator must see each game that was given up.
+    onLost: (record) =>
+      logger.error(
+        { gameId: record.id, roomCode: record.roomCode, completedAt: new Date(record.completedAt).toISOString() },
+        `finished game ${record.id} LOST: neither the database nor the outbox holds it`,
+      ),
     minDelayMs: o.retryMinDelayMs,
     maxDelayMs: o.retryMaxDelayMs,
+    outboxTimeoutMs,
   });
   await recorder.start();
 

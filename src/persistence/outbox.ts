@@ -8,6 +8,10 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import type { GameRecord } from "../game/record.ts";
 
+/**
+ * Any call may fail or hang (disk full, no permission, Redis gone): the recorder bounds each one
+ * with a timeout and never lets it keep a record from the database.
+ */
 export interface OutboxStore {
   /** Resolves once the record survives a crash of this process. */
   put(record: GameRecord): Promise<void>;
