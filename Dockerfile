@@ -2,6 +2,9 @@
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# The Colyseus monitor stays off in the image; turning it on also needs MONITOR_USER and
+# MONITOR_PASSWORD (the server refuses to start without them).
+ENV MONITOR=false
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY src ./src

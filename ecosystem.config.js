@@ -7,7 +7,9 @@
  * Each process announces its own address to clients (PUBLIC_ADDRESS, `{port}` replaced by its
  * port; default `localhost:{port}`), so a client may use any of the ports as its endpoint and is
  * sent on to the process that holds its room. Behind nginx (deploy/nginx.conf) set
- * PUBLIC_ADDRESS=your.host/p{port}.
+ * PUBLIC_ADDRESS=your.host/p{port}. nginx on the same host reaches each process from loopback,
+ * so loopback is a trusted proxy by default (TRUSTED_PROXIES): the per-address limits then count
+ * the player's address from X-Forwarded-For instead of counting everyone as nginx.
  *
  * Exported as a named `apps` so that pm2's require() of this ES module finds it.
  */
@@ -48,6 +50,7 @@ export const apps = Array.from({ length: processes }, (_, index) => {
       PORT: String(port),
       REDIS_URL: redisUrl,
       PUBLIC_ADDRESS: process.env.PUBLIC_ADDRESS || "localhost:{port}",
+      TRUSTED_PROXIES: process.env.TRUSTED_PROXIES || "127.0.0.1,::1",
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: `./data/p${port}` }),
     },
   };

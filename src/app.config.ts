@@ -9,14 +9,19 @@ import { monitor } from "@colyseus/monitor";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import express from "express";
 import { join } from "node:path";
-import type { Config } from "./config.ts";
+import { ConfigError, type Config } from "./config.ts";
+import { metricsGuard, monitorGuard } from "./http/adminAuth.ts";
 import { apiRouter } from "./http/api.ts";
+import { ClientIpResolver, clientIpOf } from "./http/clientIp.ts";
+import { IpLimits } from "./http/ipLimits.ts";
+import { guardHttpServer } from "./http/requestGuard.ts";
+import { hideInternalMatchmakeErrors, httpErrorHandler } from "./http/errors.ts";
+import { answerScreenedRequests, MONITOR_PATH, screenRawRequest } from "./http/rawRequest.ts";
 import { logger } from "./logger.ts";
 import { registry, watchRecorder } from "./metrics.ts";
 import { openPersistence, type Persistence } from "./persistence/index.ts";
 import { onGameComplete, PartyRoom, setQuestionSource } from "./rooms/PartyRoom.ts";
 import { selectProcessForNewRoom } from "./rooms/placement.ts";
-import { canonicalizeJoinByIdUrl } from "./rooms/roomCodes.ts";
 
 /** GAME.md §11: any one message larger than 4 KiB closes the sender's socket (1009). */
 export const MAX_MESSAGE_BYTES = 4 * 1024;
@@ -54,22 +59,28 @@ export function createServer(config: Config, persistence: Persistence): Server {
         secondMillis: config.secondMillis,
         reconnectSeconds: config.reconnectSeconds,
         messagesPerSecond: config.messagesPerSecond,
+        maxAudiencePerIp: config.maxAudiencePerIp,
       }),
     },
     express: (app) => {
+      // Colyseus creates this app; nothing it answers names the framework (issue #7 #11).
+      app.disable("x-powered-by");
+      hideInternalMatchmakeErrors();
+      app.use(answerScreenedRequests);
       app.get("/health", (_req, res) => {
         res.json({ ok: true });
       });
-      app.get("/metrics", async (_req, res) => {
+      app.get("/metrics", metricsGuard({ token: config.metricsToken, allow: config.metricsAllow }, (req) => clientIpOf(req) ?? req.socket.remoteAddress), async (_req, res) => {
         res.type(registry.contentType).send(await registry.metrics());
       });
       app.use("/api", apiRouter(persistence.database.db));
       app.use(express.static(PUBLIC_DIR, { maxAge: "1h" }));
-      if (config.monitor) app.use("/colyseus", monitor());
-      app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-        logger.error({ err }, "HTTP request failed");
-        res.status(503).json({ error: "the database is not answering; try again shortly" });
-      });
+      if (config.monitor) {
+        // loadConfig refuses MONITOR=true without credentials; a hand-built Config must not slip past.
+        if (!config.monitorCredentials) throw new ConfigError("invalid configuration: the monitor needs MONITOR_USER and MONITOR_PASSWORD");
+        app.use(MONITOR_PATH, ...monitorGuard(config.monitorCredentials), monitor());
+      }
+      app.use(httpErrorHandler);
     },
   });
 }
@@ -90,10 +101,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const server = createServer(config, persistence);
   await server.listen(config.port, config.host);
   const http = server.transport.server!;
-  // Runs before Colyseus's own request handler, whose room lookup is case-sensitive.
-  http.prependListener("request", (req) => {
-    if (req.url) req.url = canonicalizeJoinByIdUrl(req.url);
+  // Client address, body cap and per-address limits in front of Colyseus's request and upgrade
+  // handlers (issue #7 #8, #9); see requestGuard.ts for why it wraps rather than precedes them.
+  guardHttpServer(http, {
+    resolver: new ClientIpResolver(config.trustedProxies),
+    maxBodyBytes: config.maxBodyBytes,
+    limits: new IpLimits({
+      createRoomsPerMinute: config.createRoomsPerMinute,
+      joinMissLimit: config.failedJoinLimit,
+      joinMissWindowSeconds: config.failedJoinWindowSeconds,
+      joinBlockSeconds: config.failedJoinBlockSeconds,
+      joinBlockMaxSeconds: config.failedJoinBlockMaxSeconds,
+      maxSocketsPerIp: config.maxSocketsPerIp,
+    }),
   });
+  // Runs before Colyseus's own request handler (whose room lookup is case-sensitive); it never
+  // throws, since a throw here would end the process.
+  http.prependListener("request", (req) => screenRawRequest(req));
   const port = (http.address() as AddressInfo).port;
   // A process killed without a word leaves its rooms listed; every live process sweeps for
   // such peers (Colyseus's health check) so the listing and their codes clear within seconds.

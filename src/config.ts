@@ -2,10 +2,23 @@
  * The environment, read and validated once. A bad value stops the server with a message that
  * names the variable; nothing starts half-configured.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** Shortest monitor password or metrics token accepted: short secrets are guessed. */
+const MIN_SECRET_CHARS = 12;
+
+/** `10.0.0.1`, `::1`, `10.0.0.0/8` or `fd00::/8`. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const EnvSchema = z.object({
   PORT: port.default(2567),
@@ -31,8 +44,56 @@ const EnvSchema = z.object({
   PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:\d+|:\{port\})?(\/[^\s]*)?$/, "must look like host:port or host/path, without a scheme").optional(),
   /** Longest wait between two attempts to write a finished game while the database is down. */
   RECORD_RETRY_MAX_MS: positiveInt.default(30_000),
-  /** Serve the Colyseus monitor at /colyseus (set to false to hide it). */
-  MONITOR: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /**
+   * Serve the Colyseus monitor at /colyseus. Off unless asked for: it lists private room codes
+   * and can inspect any room, so it also needs MONITOR_USER and MONITOR_PASSWORD (issue #7 #2).
+   */
+  MONITOR: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** HTTP Basic user name for the monitor. */
+  MONITOR_USER: z.string().min(1).max(256).regex(/^[^:]+$/, "must not contain ':'").optional(),
+  /** HTTP Basic password for the monitor. */
+  MONITOR_PASSWORD: z.string().min(MIN_SECRET_CHARS, `must be at least ${MIN_SECRET_CHARS} characters`).max(1024).optional(),
+  /** When set, /metrics answers only requests carrying `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(MIN_SECRET_CHARS, `must be at least ${MIN_SECRET_CHARS} characters`).max(1024).optional(),
+  /** When set, /metrics answers only these client addresses: a comma list of IPs and CIDRs. */
+  METRICS_ALLOW: z.string().transform((raw, ctx) => {
+    const entries = raw.split(",").map((e) => e.trim()).filter((e) => e !== "");
+    const bad = entries.find((e) => !isAddressOrCidr(e));
+    if (bad !== undefined || entries.length === 0) {
+      ctx.addIssue({ code: "custom", message: `must be a comma list of IP addresses or CIDRs${bad !== undefined ? ` (bad entry ${JSON.stringify(bad)})` : ""}` });
+      return z.NEVER;
+    }
+    return entries;
+  }).optional(),
+  // ---- client address and per-address limits (issue #7 findings 8 and 9; src/http/)
+  /**
+   * Reverse proxies whose X-Forwarded-For / X-Real-IP is believed: a comma list of IPs and
+   * CIDRs. Empty (the default): the client address is always the TCP peer's.
+   */
+  TRUSTED_PROXIES: z.string().transform((raw, ctx) => {
+    const entries = raw.split(",").map((e) => e.trim()).filter((e) => e !== "");
+    const bad = entries.find((e) => !isAddressOrCidr(e));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: "custom", message: `must be a comma list of IP addresses or CIDRs (bad entry ${JSON.stringify(bad)})` });
+      return z.NEVER;
+    }
+    return entries;
+  }).optional(),
+  /** Largest HTTP request body in bytes (matchmaking options are a few hundred); more is 413. */
+  MAX_BODY_BYTES: positiveInt.min(256).max(1024 * 1024).default(4096),
+  /** Rooms one address may create per minute; more is 429 with Retry-After. */
+  CREATE_ROOMS_PER_MINUTE: positiveInt.max(100_000).default(30),
+  /** Failed joins (unknown code, refused options) one address may make per window before a block. */
+  FAILED_JOIN_LIMIT: positiveInt.max(100_000).default(10),
+  FAILED_JOIN_WINDOW_SECONDS: positiveInt.max(86_400).default(60),
+  /** First block after too many failed joins; each further block while misses continue doubles. */
+  FAILED_JOIN_BLOCK_SECONDS: positiveInt.max(86_400).default(30),
+  /** Longest block for failed joins. */
+  FAILED_JOIN_BLOCK_MAX_SECONDS: positiveInt.max(7 * 86_400).default(3600),
+  /** Open WebSocket connections per address; more is refused with HTTP 429. */
+  MAX_SOCKETS_PER_IP: positiveInt.max(1_000_000).default(100),
+  /** Audience members one address may have in one room; more is refused `rate-limited`. */
+  MAX_AUDIENCE_PER_IP: positiveInt.max(100_000).default(64),
 });
 
 export type DatabaseConfig =
@@ -54,18 +115,57 @@ export type Config = {
   reconnectSeconds: number;
   messagesPerSecond: number;
   monitor: boolean;
+  /** Credentials for the monitor; loadConfig guarantees them whenever `monitor` is on. */
+  monitorCredentials: { user: string; password: string } | null;
+  /** Bearer token /metrics requires; null: no token needed. */
+  metricsToken: string | null;
+  /** Addresses and CIDRs /metrics answers; null: any address. */
+  metricsAllow: readonly string[] | null;
+  /** Reverse proxies believed about the client address (src/http/clientIp.ts). */
+  trustedProxies: readonly string[];
+  /** Largest request body in bytes. */
+  maxBodyBytes: number;
+  /** Per-address limits (src/http/ipLimits.ts, src/rooms/joinGuard.ts). */
+  createRoomsPerMinute: number;
+  failedJoinLimit: number;
+  failedJoinWindowSeconds: number;
+  failedJoinBlockSeconds: number;
+  failedJoinBlockMaxSeconds: number;
+  maxSocketsPerIp: number;
+  maxAudiencePerIp: number;
 };
 
 export class ConfigError extends Error {}
+
+/** Variables whose value is a secret: an error names them but never prints what was set. */
+const SECRET_VARIABLES = new Set(["MONITOR_PASSWORD", "METRICS_TOKEN"]);
+
+/** Connection strings may carry a password: an error shows them with it masked. */
+const URL_VARIABLES = new Set(["DATABASE_URL", "REDIS_URL"]);
+
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return "nothing";
+  if (SECRET_VARIABLES.has(name)) return `${value.length} characters`;
+  if (URL_VARIABLES.has(name)) return JSON.stringify(value.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@"));
+  return JSON.stringify(value);
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message} (got ${JSON.stringify(set[String(i.path[0])])})`);
-    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+    // One line, so a supervisor's log shows the whole reason next to the exit code 2.
+    const reasons = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message} (got ${shown(String(i.path[0]), set[String(i.path[0])])})`);
+    throw new ConfigError(`invalid configuration: ${reasons.join("; ")}`);
   }
   const e = parsed.data;
+  if (e.MONITOR && (!e.MONITOR_USER || !e.MONITOR_PASSWORD)) {
+    const missing = [!e.MONITOR_USER && "MONITOR_USER", !e.MONITOR_PASSWORD && "MONITOR_PASSWORD"].filter(Boolean).join(" and ");
+    throw new ConfigError(`invalid configuration: ${missing} must be set when MONITOR=true (the monitor never runs without credentials)`);
+  }
+  if (e.FAILED_JOIN_BLOCK_MAX_SECONDS < e.FAILED_JOIN_BLOCK_SECONDS) {
+    throw new ConfigError("invalid configuration: FAILED_JOIN_BLOCK_MAX_SECONDS must be at least FAILED_JOIN_BLOCK_SECONDS");
+  }
   return {
     port: e.PORT,
     database: e.DATABASE_URL
@@ -81,6 +181,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconnectSeconds: e.RECONNECT_SECONDS,
     messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
     monitor: e.MONITOR,
+    monitorCredentials: e.MONITOR && e.MONITOR_USER && e.MONITOR_PASSWORD ? { user: e.MONITOR_USER, password: e.MONITOR_PASSWORD } : null,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    metricsAllow: e.METRICS_ALLOW ?? null,
+    trustedProxies: e.TRUSTED_PROXIES ?? [],
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    createRoomsPerMinute: e.CREATE_ROOMS_PER_MINUTE,
+    failedJoinLimit: e.FAILED_JOIN_LIMIT,
+    failedJoinWindowSeconds: e.FAILED_JOIN_WINDOW_SECONDS,
+    failedJoinBlockSeconds: e.FAILED_JOIN_BLOCK_SECONDS,
+    failedJoinBlockMaxSeconds: e.FAILED_JOIN_BLOCK_MAX_SECONDS,
+    maxSocketsPerIp: e.MAX_SOCKETS_PER_IP,
+    maxAudiencePerIp: e.MAX_AUDIENCE_PER_IP,
   };
 }
 

@@ -43,7 +43,8 @@ async function main(command: string | undefined, args: string[]): Promise<number
       return 1;
     }
     const report = replayGame(record, await questionsById(db));
-    console.log(`game ${record.id} (room ${record.roomCode}, ${record.mode}, seed ${record.seed}, ${record.actionLog.entries.length} actions)`);
+    // The seed is a secret of the server: replay uses it but does not print it.
+    console.log(`game ${record.id} (room ${record.roomCode}, ${record.mode}, ${record.actionLog.entries.length} actions)`);
     for (const r of report.rounds) {
       console.log(`  round ${String(r.round).padStart(2)}: ${r.matches ? "match   " : "MISMATCH"} stored [${r.expected.join(", ")}] replayed [${r.replayed.join(", ")}]`);
     }

@@ -11,8 +11,16 @@ export const ErrorCode = {
   NotHost: "not-host",
   /** A player action sent by an audience member or a host that does not play. */
   NotPlayer: "not-player",
+  /**
+   * `censor-answer` from a host that also plays (GAME.md §5). Given for every option id, known or
+   * not, in every phase, and before any other check that could look at the option: a refusal that
+   * differed for the truth or the robot's answer would tell a playing host which they are.
+   */
+  HostPlays: "host-plays",
   /** The action exists but not in the current phase. */
   WrongPhase: "wrong-phase",
+  /** `start-game` while fewer than 2 players are seated and connected (GAME.md §3). */
+  NotEnoughPlayers: "not-enough-players",
   /** A join after the game started (reconnection is not a join). */
   GameInProgress: "game-in-progress",
   /** A join as a player while 8 players are seated. */

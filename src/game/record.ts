@@ -1,7 +1,10 @@
 /**
  * What a finished game leaves behind (GAME.md §12): the row data for the record and everything
- * needed to replay it — the lobby state it started from, the seed inside it, and every action
- * applied after, with its time.
+ * needed to replay it — the lobby state it started from, the game's seed (in its start-game
+ * entry), and every action applied after, with its time.
+ *
+ * The seed and the action log are secrets of the server (issue #7 finding 3): they are stored
+ * for replay, never served. The `snapshot` is what the API serves, so it holds no generator state.
  */
 import { rosterOrder } from "./rules.ts";
 import type { Action } from "./rules.ts";
@@ -10,7 +13,7 @@ import type { GameState, RoundResult, StandingRow } from "./types.ts";
 /** An applied action as logged; start-game keeps the pool's ids, not the questions. */
 export type LoggedAction =
   | Exclude<Action, { type: "start-game" }>
-  | { type: "start-game"; by: string; poolIds: string[]; gameId: string };
+  | { type: "start-game"; by: string; poolIds: string[]; gameId: string; seed: string };
 
 export interface LogEntry {
   at: number;
@@ -42,7 +45,8 @@ export interface GameRecord {
   mode: string;
   startedAt: number;
   completedAt: number;
-  seed: number;
+  /** The game's 256-bit seed as hex; server-side only. */
+  seed: string;
   winners: { playerId: string; name: string }[];
   players: PlayerRecord[];
   actionLog: ActionLog;
@@ -61,7 +65,7 @@ export interface GameRecord {
  */
 export function appendToLog(log: ActionLog | null, before: GameState, action: Action, at: number): ActionLog | null {
   if (action.type === "start-game") {
-    return { initial: before, entries: [{ at, action: { type: "start-game", by: action.by, gameId: action.gameId, poolIds: action.pool.map((q) => q.id) } }] };
+    return { initial: before, entries: [{ at, action: { type: "start-game", by: action.by, gameId: action.gameId, seed: action.seed, poolIds: action.pool.map((q) => q.id) } }] };
   }
   log?.entries.push({ at, action });
   return log;
@@ -69,7 +73,7 @@ export function appendToLog(log: ActionLog | null, before: GameState, action: Ac
 
 /** Builds the record of a game that reached `final`. */
 export function buildGameRecord(state: GameState, log: ActionLog): GameRecord {
-  if (state.phase !== "final" || !state.gameId) throw new Error("only a finished game has a record");
+  if (state.phase !== "final" || !state.gameId || !state.rng) throw new Error("only a finished game has a record");
   const byId = new Map(state.standings.map((row) => [row.playerId, row]));
   const players = rosterOrder(state).map((p): PlayerRecord => {
     const row = byId.get(p.id)!;
@@ -92,7 +96,7 @@ export function buildGameRecord(state: GameState, log: ActionLog): GameRecord {
     mode: state.mode,
     startedAt: state.startedAt,
     completedAt: state.completedAt,
-    seed: state.gameSeed,
+    seed: state.rng.seed,
     winners: players.filter((p) => p.isWinner).map((p) => ({ playerId: p.playerId, name: p.name })),
     players,
     actionLog: log,

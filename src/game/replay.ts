@@ -1,9 +1,10 @@
 /**
- * Replays a recorded game with the rules core: the same start state (and so the same seed), the
- * same actions at the same times, the same question pool. Deterministic rules make the rebuilt
+ * Replays a recorded game with the rules core: the same start state, the same actions at the
+ * same times (start-game carrying the game's seed), the same question pool. Deterministic rules make the rebuilt
  * game identical; any difference in a round's scores is reported.
  */
 import { isDeepStrictEqual } from "node:util";
+import { isSeed } from "./rng.ts";
 import { apply, type Action } from "./rules.ts";
 import type { GameRecord } from "./record.ts";
 import type { GameState, Question } from "./types.ts";
@@ -23,7 +24,12 @@ export function replayGame(record: GameRecord, questionsById: ReadonlyMap<string
     if (action.type === "start-game") {
       const missing = action.poolIds.filter((id) => !questionsById.has(id));
       if (missing.length) problems.push(`questions no longer in the pool: ${missing.slice(0, 5).join(", ")}`);
-      input = { type: "start-game", by: action.by, gameId: action.gameId, pool: action.poolIds.flatMap((id) => questionsById.get(id) ?? []) };
+      // Games recorded before the ChaCha20 generator have a 32-bit seed and no seed in the log.
+      if (!isSeed(action.seed)) {
+        problems.push("the log has no 256-bit seed: the game was recorded by an older generator and cannot be replayed");
+        break;
+      }
+      input = { type: "start-game", by: action.by, gameId: action.gameId, seed: action.seed, pool: action.poolIds.flatMap((id) => questionsById.get(id) ?? []) };
     } else {
       input = action;
     }

@@ -6,7 +6,7 @@
  * new state to its schema and forwards the events. A timer firing is an action too (`timeout`).
  */
 import { ErrorCode, gameError, type GameError } from "./errors.ts";
-import { Rng } from "./rng.ts";
+import { Rng, startRng } from "./rng.ts";
 import {
   applyRoundTotal,
   roundMultiplier,
@@ -28,7 +28,10 @@ import {
   ANSWER_MAX_LENGTH,
   comparisonKey,
   containsProfanity,
+  hasVisibleLetterOrDigit,
   NAME_MAX_LENGTH,
+  nameKeys,
+  normalizeName,
   normalizeText,
   textLength,
 } from "./text.ts";
@@ -47,7 +50,10 @@ import {
 } from "./types.ts";
 import { drawQuestions } from "./questions.ts";
 
-/** What the rules need from outside: the time. Randomness is the seeded PRNG inside the state. */
+/**
+ * What the rules need from outside: the time. Randomness comes from the generator inside the
+ * state, keyed by the seed the room passes in each start-game.
+ */
 export interface Ctx {
   now: number;
 }
@@ -61,11 +67,23 @@ export interface SettingsPatch {
 
 /** Every input the rules accept. `by` is the acting client's id (its first sessionId). */
 export type Action =
-  | { type: "join"; clientId: string; name?: string; icon?: string; audience?: boolean; hostPlays?: boolean; mode?: string }
+  | {
+      type: "join";
+      clientId: string;
+      name?: string;
+      icon?: string;
+      audience?: boolean;
+      hostPlays?: boolean;
+      mode?: string;
+      /** Set by the room for the session whose create request made the room (GAME.md §2). */
+      creator?: boolean;
+    }
+  /** The creator's seat reservation ran out before it joined: someone else takes the host role. */
+  | { type: "creator-absent" }
   | { type: "drop"; clientId: string }
   | { type: "reconnect"; clientId: string }
   | { type: "leave"; clientId: string }
-  | { type: "start-game"; by: string; pool: readonly Question[]; gameId: string }
+  | { type: "start-game"; by: string; pool: readonly Question[]; gameId: string; seed: string }
   | { type: "update-settings"; by: string; settings: SettingsPatch }
   | { type: "kick-player"; by: string; playerId: string }
   | { type: "submit-answer"; by: string; answer: string }
@@ -132,14 +150,14 @@ const ACTION_PHASE: Record<string, Phase> = {
   "play-again": "final",
 };
 
+/** The lobby draws nothing at random: each game's seed arrives with its start-game action. */
 export interface NewGameOptions {
   code: string;
-  seed: number;
   secondMillis?: number;
 }
 
-/** A fresh room in the lobby, with no host yet: the first client to join becomes the host. */
-export function createGame({ code, seed, secondMillis = 1000 }: NewGameOptions): GameState {
+/** A fresh room in the lobby, with no host yet: the creator becomes the host when it joins. */
+export function createGame({ code, secondMillis = 1000 }: NewGameOptions): GameState {
   return {
     code,
     phase: "lobby",
@@ -159,8 +177,7 @@ export function createGame({ code, seed, secondMillis = 1000 }: NewGameOptions):
     kickedNames: [],
     kickedIds: [],
     secondMillis,
-    rng: seed >>> 0,
-    gameSeed: seed >>> 0,
+    rng: null,
     gameId: null,
     startedAt: 0,
     completedAt: 0,
@@ -193,6 +210,8 @@ function dispatch(s: GameState, action: Action, ctx: Ctx, ev: GameEvent[]): Game
       return setConnected(s, action.clientId, true, ctx, ev);
     case "leave":
       return leave(s, action.clientId, ctx, ev);
+    case "creator-absent":
+      return creatorAbsent(s);
     case "timeout":
       return timeout(s, ctx, ev);
     default: {
@@ -200,7 +219,7 @@ function dispatch(s: GameState, action: Action, ctx: Ctx, ev: GameEvent[]): Game
       if (refusal) return refusal;
       switch (action.type) {
         case "start-game":
-          return startGame(s, action.pool, action.gameId, ctx, ev);
+          return startGame(s, action.pool, action.gameId, action.seed, ctx, ev);
         case "update-settings":
           return updateSettings(s, action.settings);
         case "kick-player":
@@ -242,6 +261,10 @@ function gate(s: GameState, action: ClientAction): GameError | undefined {
   const { type, by } = action;
   if (HOST_ACTIONS.has(type)) {
     if (by !== s.hostId) return gameError(ErrorCode.NotHost, `only the host may ${type}`);
+    // GAME.md §5: only a display host censors. A host with a seat (hostPlays, or a player who
+    // took the role over) is refused here, before the phase or the option is looked at, so the
+    // answer is the same for the truth, the robot's answer, a player's answer or nonsense.
+    if (type === "censor-answer" && s.players[by]) return gameError(ErrorCode.HostPlays, "a host that plays cannot censor answers");
   } else if (type === "submit-final-vote") {
     if (!activePlayer(s, by) && !s.audience[by]) return gameError(ErrorCode.NotPlayer, "only players and the audience vote");
   } else if (!activePlayer(s, by)) {
@@ -261,7 +284,9 @@ function gate(s: GameState, action: ClientAction): GameError | undefined {
 // ---------------------------------------------------------------- membership
 
 function join(s: GameState, a: Extract<Action, { type: "join" }>, ctx: Ctx, ev: GameEvent[]): GameError | undefined {
-  const creating = !s.founded;
+  // Only the creator's join founds the room; anyone whose socket happens to arrive first is an
+  // ordinary player, and the create-only options of a non-creator are ignored.
+  const creating = a.creator === true && !s.founded;
   const hostPlays = creating ? (a.hostPlays ?? true) : true;
   const audience = !creating && a.audience === true;
   const needsName = !(creating && !hostPlays);
@@ -269,20 +294,23 @@ function join(s: GameState, a: Extract<Action, { type: "join" }>, ctx: Ctx, ev: 
   if (typeof a.hostPlays !== "undefined" && typeof a.hostPlays !== "boolean") return bad("hostPlays must be a boolean");
   if (typeof a.audience !== "undefined" && typeof a.audience !== "boolean") return bad("audience must be a boolean");
   if (typeof a.mode !== "undefined" && !(MODES as readonly string[]).includes(a.mode)) return bad(`mode must be one of ${MODES.join(", ")}`);
-  const name = typeof a.name === "string" ? normalizeText(a.name) : undefined;
+  const name = typeof a.name === "string" ? normalizeName(a.name) : undefined;
   if (needsName || a.name !== undefined) {
     if (name === undefined || textLength(name) < 1 || textLength(name) > NAME_MAX_LENGTH) {
       return bad(`name must be 1–${NAME_MAX_LENGTH} characters`);
     }
+    if (!hasVisibleLetterOrDigit(name)) return bad("a name needs at least one visible letter or digit");
   }
   if ((needsName || a.icon !== undefined) && !(ICONS as readonly string[]).includes(a.icon ?? "")) {
     return bad(`icon must be one of ${ICONS.join(" ")}`);
   }
-  const lowered = name?.toLowerCase();
-  if (lowered !== undefined && s.kickedNames.includes(lowered)) return gameError(ErrorCode.Kicked, "that name was kicked from this game");
+  // §5: names and bans compare by confusable skeleton, case-insensitively ("Аda" is "Ada").
+  const keys = name !== undefined ? nameKeys(name) : [];
+  if (keys.some((k) => s.kickedNames.includes(k))) return gameError(ErrorCode.Kicked, "that name was kicked from this game");
   if (!creating && !audience && s.phase !== "lobby") return gameError(ErrorCode.GameInProgress, "the game has started; join as audience");
   if (!audience && seatedPlayers(s).length >= MAX_PLAYERS) return gameError(ErrorCode.RoomFull, `the room has ${MAX_PLAYERS} players`);
-  if (lowered !== undefined && namesInUse(s).has(lowered)) return gameError(ErrorCode.NameTaken, "another client in this room uses that name");
+  const inUse = namesInUse(s);
+  if (keys.some((k) => inUse.has(k))) return gameError(ErrorCode.NameTaken, "another client in this room uses that name");
 
   if (creating) {
     s.founded = true;
@@ -312,8 +340,9 @@ function join(s: GameState, a: Extract<Action, { type: "join" }>, ctx: Ctx, ev: 
     timesFooled: 0,
     roundsWon: 0,
   };
-  // A room whose host and players all left (audience only) gets its host back with the next player.
-  if (s.hostId === "") s.hostId = a.clientId;
+  // A room whose host and players all left (audience only) gets its host back with the next player;
+  // before it is founded the role stays reserved for the creator.
+  if (s.founded && s.hostId === "") s.hostId = a.clientId;
   ev.push({ type: "player-joined", payload: { playerId: a.clientId, name: name! } });
   return undefined;
 }
@@ -364,6 +393,14 @@ function leave(s: GameState, id: string, ctx: Ctx, ev: GameEvent[]): GameError |
   return bad(`unknown client ${id}`);
 }
 
+/** The creator never came: the room is founded without it and the role goes to a player. */
+function creatorAbsent(s: GameState): GameError | undefined {
+  if (s.founded) return bad("the creator already joined");
+  s.founded = true;
+  handOverHost(s);
+  return undefined;
+}
+
 /** The host role passes to the longest-connected player (GAME.md §11). */
 function handOverHost(s: GameState): void {
   const candidates = seatedPlayers(s).sort(
@@ -378,7 +415,7 @@ function kick(s: GameState, by: string, targetId: string, ctx: Ctx, ev: GameEven
   const member = s.audience[targetId];
   if (!player && !member) return bad(`no player ${targetId}`);
   const name = (player ?? member)!.name;
-  s.kickedNames.push(name.toLowerCase());
+  s.kickedNames.push(...nameKeys(name));
   s.kickedIds.push(targetId);
   if (member) {
     delete s.audience[targetId];
@@ -434,11 +471,13 @@ function setMode(s: GameState, mode: Mode): void {
   s.totalRounds = ROUNDS_BY_MODE[mode];
 }
 
-function startGame(s: GameState, pool: readonly Question[], gameId: string, ctx: Ctx, ev: GameEvent[]): GameError | undefined {
+function startGame(s: GameState, pool: readonly Question[], gameId: string, seed: string, ctx: Ctx, ev: GameEvent[]): GameError | undefined {
   const ready = seatedPlayers(s).filter((p) => p.connected);
-  if (ready.length < MIN_PLAYERS) return bad(`a game needs at least ${MIN_PLAYERS} connected players`);
-  const rng = new Rng(s.rng);
-  s.gameSeed = s.rng;
+  if (ready.length < MIN_PLAYERS) {
+    return gameError(ErrorCode.NotEnoughPlayers, `a game needs at least ${MIN_PLAYERS} connected players`);
+  }
+  // A fresh stream per game: nothing drawn in an earlier game tells anything about this one.
+  const rng = new Rng(startRng(seed));
   const questions = drawQuestions(pool, s.usedQuestionIds, s.totalRounds, rng);
   if (questions.length < s.totalRounds) return bad(`the question pool holds only ${questions.length} usable questions`);
   s.rng = rng.state;
@@ -470,6 +509,7 @@ function playAgain(s: GameState): GameError | undefined {
   s.standings = [];
   s.winners = [];
   s.gameId = null;
+  s.rng = null;
   s.startedAt = 0;
   s.completedAt = 0;
   s.kickedNames = [];
@@ -555,7 +595,11 @@ function submitFinalVote(s: GameState, by: string, optionId: string, ctx: Ctx, e
   return undefined;
 }
 
-/** GAME.md §5: the host removes a player's answer; votes for it are void and may be cast again. */
+/**
+ * GAME.md §5: a display host removes a player's answer; votes for it are void and may be cast
+ * again. A playing host never gets here (`host-plays` in the gate), so `invalid-vote` for the
+ * truth or the robot's answer tells nothing to anyone who could use it.
+ */
 function censor(s: GameState, optionId: string, ctx: Ctx, ev: GameEvent[]): GameError | undefined {
   const round = s.current!;
   const option = round.options.find((o) => o.id === optionId);
@@ -625,7 +669,7 @@ function closeQuestion(s: GameState, ctx: Ctx, ev: GameEvent[]): void {
     { text: normalizeText(q.correctAnswer), key: comparisonKey(q.correctAnswer), source: "truth", authors: [], eliminated: false },
     { text: normalizeText(q.robotAnswer), key: comparisonKey(q.robotAnswer), source: "robot", authors: [], eliminated: false },
   ];
-  const rng = new Rng(s.rng);
+  const rng = new Rng(s.rng!);
   round.options = rng.shuffle(pool).map((o, i) => ({ id: `a${i + 1}`, ...o }));
   s.rng = rng.state;
   enter(s, "elimination", ctx.now);
@@ -756,7 +800,7 @@ function namesInUse(s: GameState): Set<string> {
     ...Object.values(s.audience).map((m) => m.name),
     ...(s.displayHost?.name ? [s.displayHost.name] : []),
   ];
-  return new Set(names.map((n) => n.toLowerCase()));
+  return new Set(names.flatMap(nameKeys));
 }
 
 function voteCounts(s: GameState, votes: Record<string, string>): { votes: number; voters: number } {

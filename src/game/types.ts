@@ -2,6 +2,7 @@
  * Plain data of a Robots room, as the rules see it. No class, no framework type: a state can be
  * cloned, logged, stored and replayed.
  */
+import type { RngState } from "./rng.ts";
 
 export const PHASES = ["lobby", "question", "elimination", "voting", "results", "final"] as const;
 /** GAME.md §3 phases. */
@@ -145,7 +146,7 @@ export interface GameState {
   totalRounds: number;
   mode: Mode;
   hostId: string;
-  /** True once the creating client has joined; later joins are never the creation. */
+  /** True once the creator has joined, or its seat expired unused; until then nobody is host. */
   founded: boolean;
   /** The host when it does not play: a display that controls the flow. Null when the host plays. */
   displayHost: { id: string; name: string; connected: boolean } | null;
@@ -163,10 +164,12 @@ export interface GameState {
   kickedIds: string[];
   /** Length of one timer "second" in ms (1000 in play; smaller only on test servers). */
   secondMillis: number;
-  /** PRNG state, advanced by every shuffle and draw. */
-  rng: number;
-  /** PRNG state at the start of the current game, stored with its record. */
-  gameSeed: number;
+  /**
+   * The current game's generator (its secret seed and position), advanced by every shuffle and
+   * draw; null before the first start-game and after play-again, since the lobby draws nothing.
+   * Server-side only: never projected to clients nor served by the API.
+   */
+  rng: RngState | null;
   gameId: string | null;
   startedAt: number;
   completedAt: number;

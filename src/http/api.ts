@@ -1,6 +1,7 @@
 /**
  * Read-only JSON API over finished games (GAME.md §12). Bad parameters get 400 with a message,
- * unknown games and players 404.
+ * unknown games and players 404, a database that does not answer 503 (see ./errors.ts; a
+ * parameter that cannot even be decoded reaches that handler as a 400 from Express's router).
  */
 import { Router, type Request, type Response } from "express";
 import type { Kysely } from "kysely";
@@ -8,6 +9,7 @@ import { z } from "zod";
 import { gamesInRoom, getGame, leaderboard, playerStats } from "../persistence/gamesRepo.ts";
 import type { Database } from "../persistence/schema.ts";
 import { canonicalCode, isRoomCode } from "../rooms/roomCodes.ts";
+import { DatabaseUnavailable } from "./errors.ts";
 
 const limit = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);
 const LeaderboardQuery = z.object({ limit: limit(20) });
@@ -16,7 +18,9 @@ const GamesQuery = z.object({
   limit: limit(20),
 });
 const GameId = z.uuid("game id must be a UUID");
-const PlayerName = z.string().trim().min(1).max(16);
+// Control characters are never part of a name, and PostgreSQL refuses a NUL in text outright:
+// such a name is the client's error (400), not a database failure.
+const PlayerName = z.string().trim().min(1).max(16).refine((name) => !/\p{Cc}/u.test(name), "name must not contain control characters");
 
 function badRequest(res: Response, error: z.ZodError) {
   res.status(400).json({ error: error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ") });
@@ -24,8 +28,10 @@ function badRequest(res: Response, error: z.ZodError) {
 
 export function apiRouter(db: Kysely<Database>): Router {
   const router = Router();
+  // Parameters are validated before any query runs, so a handler that still fails means the
+  // database did not answer.
   const route = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: (e?: unknown) => void) =>
-    handler(req, res).catch(next);
+    handler(req, res).catch((err: unknown) => next(new DatabaseUnavailable(err)));
 
   router.get("/leaderboard", route(async (req, res) => {
     const q = LeaderboardQuery.safeParse(req.query);

@@ -19,7 +19,8 @@ export async function writeGameRecord(db: Kysely<Database>, record: GameRecord):
         started_at: new Date(record.startedAt),
         completed_at: new Date(record.completedAt),
         winners: JSON.stringify(record.winners),
-        rng_seed: record.seed,
+        // A record queued by the previous version (a 32-bit number) keeps its legacy column.
+        ...(typeof record.seed === "number" ? { rng_seed: record.seed } : { seed: record.seed }),
         action_log: JSON.stringify(record.actionLog),
         snapshot: JSON.stringify(record.snapshot),
       })
@@ -101,12 +102,16 @@ async function loadGame(db: Kysely<Database>, id: string) {
   return { game, players: players.map(statRow) };
 }
 
-/** A finished game for the API. */
+/**
+ * A finished game for the API. Issue #7 finding 3: the seed and the action log stay server-side,
+ * and the snapshot is rebuilt from its known parts, so nothing else stored in it is served.
+ */
 export async function getGame(db: Kysely<Database>, id: string) {
   const loaded = await loadGame(db, id);
   if (!loaded) return undefined;
   const { game, players } = loaded;
-  return { ...summary(game), seed: Number(game.rng_seed), players, snapshot: game.snapshot };
+  const { totalRounds, settings, questions, rounds, standings } = game.snapshot as GameRecord["snapshot"];
+  return { ...summary(game), players, snapshot: { totalRounds, settings, questions, rounds, standings } };
 }
 
 /** The record as written, for replay. */
@@ -120,7 +125,8 @@ export async function getGameRecord(db: Kysely<Database>, id: string): Promise<G
     mode: game.mode,
     startedAt: new Date(game.started_at).getTime(),
     completedAt: new Date(game.completed_at).getTime(),
-    seed: Number(game.rng_seed),
+    // Legacy rows have no 256-bit seed; replay reports that it cannot rebuild them.
+    seed: game.seed ?? `legacy 32-bit seed ${game.rng_seed}`,
     winners: game.winners as GameRecord["winners"],
     players,
     actionLog: game.action_log as GameRecord["actionLog"],

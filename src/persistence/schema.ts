@@ -29,7 +29,10 @@ export interface GamesTable {
   started_at: Timestamp;
   completed_at: Timestamp;
   winners: Json<{ playerId: string; name: string }[]>;
-  rng_seed: BigIntColumn;
+  /** Legacy 32-bit seed of games recorded before 2026-11-30; written only for such a record still queued. */
+  rng_seed: ColumnType<string | number | null, number | undefined, never>;
+  /** The game's 256-bit seed as 64 hex digits (null only on legacy rows); never served. */
+  seed: ColumnType<string | null, string | undefined, never>;
   action_log: Json<unknown>;
   snapshot: Json<unknown>;
   recorded_at: Generated<Timestamp>;

@@ -4,8 +4,8 @@
  * synchronised schema, forwards the rules' events, and keeps one timer for the phase deadline.
  * It decides no rule itself.
  */
-import { randomInt, randomUUID } from "node:crypto";
-import { CloseCode, matchMaker, Room, type Client, type Delayed } from "@colyseus/core";
+import { randomBytes, randomUUID } from "node:crypto";
+import { CloseCode, ErrorCode as MatchmakeCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
 import { TokenBucket } from "limiter";
 import { PartyState } from "../../schema/PartyState.ts";
 import { ALL_ERROR_CODES, ErrorCode, type ErrorCode as Code, type GameError } from "../game/errors.ts";
@@ -19,6 +19,7 @@ import {
   type Action,
   type GameEvent,
 } from "../game/rules.ts";
+import { SEED_BYTES } from "../game/rng.ts";
 import { RECONNECT_SECONDS } from "../game/settings.ts";
 import type { GameState, Question } from "../game/types.ts";
 import { logger } from "../logger.ts";
@@ -27,6 +28,8 @@ import { loadQuestionPack } from "../persistence/questionPack.ts";
 import { describeIssues, isMessageType, MESSAGE_SCHEMAS, toAction } from "./messages.ts";
 import { project } from "./projection.ts";
 import { claimRoomCode, CODE_RENEW_MS, releaseRoomCode, renewRoomCode } from "./roomCodes.ts";
+import { closeFloodingClients, watchCreatorSeat } from "./colyseusHooks.ts";
+import { AudienceByAddress, checkJoinOptions, joinAddress, type JoinAuth } from "./joinGuard.ts";
 
 /** Server-side room settings, fixed by the deployment (defineRoom defaults override client options). */
 export interface PartyRoomSettings {
@@ -36,16 +39,25 @@ export interface PartyRoomSettings {
   reconnectSeconds: number;
   /** Sustained messages per second per client before `rate-limited` (GAME.md §11: 20). */
   messagesPerSecond: number;
+  /** Audience members one client address may have in the room; more joins are `rate-limited`. */
+  maxAudiencePerIp: number;
 }
 
 export const DEFAULT_ROOM_SETTINGS: PartyRoomSettings = {
   secondMillis: 1000,
   reconnectSeconds: RECONNECT_SECONDS,
   messagesPerSecond: 20,
+  maxAudiencePerIp: 64,
 };
 
 /** Delay of the repeated `you` after a join or reconnection. */
 const GREETING_REPEAT_MS = 300;
+
+/** GAME.md §11: the close code of a client that sent more than 3× the rate limit in one second. */
+export const FLOOD_CLOSE_CODE = 4429;
+
+/** How long after its seat reservation ran out a creator that never joined is given up. */
+const CREATOR_GRACE_MS = 1000;
 
 /** A room closes after 4 h whatever happens (GAME.md §2). */
 const ROOM_LIFETIME_MS = 4 * 3600 * 1000;
@@ -78,22 +90,33 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   #sentPrivate = new Map<string, string>();
   #buckets = new Map<string, TokenBucket>();
   #log: ActionLog | null = null;
+  /** The session whose create request made the room: the host once it joins (GAME.md §2). */
+  #creatorId: string | undefined;
 
   override async onCreate(options: Partial<PartyRoomSettings> = {}) {
     this.#settings = {
       secondMillis: positive(options.secondMillis, DEFAULT_ROOM_SETTINGS.secondMillis),
       reconnectSeconds: positive(options.reconnectSeconds, DEFAULT_ROOM_SETTINGS.reconnectSeconds),
       messagesPerSecond: positive(options.messagesPerSecond, DEFAULT_ROOM_SETTINGS.messagesPerSecond),
+      maxAudiencePerIp: positive(options.maxAudiencePerIp, DEFAULT_ROOM_SETTINGS.maxAudiencePerIp),
     };
-    // At three times the refusal threshold a client is flooding: Colyseus closes its socket.
-    this.maxMessagesPerSecond = this.#settings.messagesPerSecond * 3;
+    // At three times the refusal threshold a client is flooding: its socket closes at once, with
+    // its seat kept for reconnection (onDrop).
+    closeFloodingClients(this, this.#settings.messagesPerSecond * 3, FLOOD_CLOSE_CODE, (client) => {
+      logger.warn({ roomId: this.roomId, sessionId: client.sessionId }, "client closed for flooding");
+    });
     this.#pool = await questionSource();
     const code = await claimRoomCode(this.presence, (c) => matchMaker.driver.has(c));
     this.#code = code;
     this.roomId = code;
     await this.setPrivate(true);
-    this.#game = createGame({ code, seed: randomInt(2 ** 32 - 1), secondMillis: this.#settings.secondMillis });
+    this.#game = createGame({ code, secondMillis: this.#settings.secondMillis });
     project(this.#game, this.state);
+    await watchCreatorSeat(this, (sessionId, seconds) => {
+      this.#creatorId = sessionId;
+      // A creator that never connects must not leave the room without a host forever.
+      this.clock.setTimeout(() => this.#lifecycle({ type: "creator-absent" }), seconds * 1000 + CREATOR_GRACE_MS);
+    });
     this.onMessage("*", (client, type, payload) => this.#onClientMessage(client, type, payload));
     this.clock.setTimeout(() => void this.disconnect(), ROOM_LIFETIME_MS);
     this.clock.setInterval(() => {
@@ -103,6 +126,8 @@ export class PartyRoom extends Room<{ state: PartyState }> {
 
   override onJoin(client: Client, options: unknown) {
     const o = (typeof options === "object" && options !== null ? options : {}) as Record<string, unknown>;
+    this.#admitAudience(client, o);
+    const creator = client.sessionId === this.#creatorId;
     const error = this.#run({
       type: "join",
       clientId: client.sessionId,
@@ -111,24 +136,28 @@ export class PartyRoom extends Room<{ state: PartyState }> {
       audience: o.audience as boolean | undefined,
       hostPlays: o.hostPlays as boolean | undefined,
       mode: o.mode as string | undefined,
+      creator,
     });
-    // The join promise of the client rejects with exactly this message (GAME.md §9).
-    if (error) throw new Error(error.code);
+    if (error) {
+      // A creator refused (say, a bad name) will not come back with that seat: hand the role on.
+      if (creator) this.#lifecycle({ type: "creator-absent" });
+      throw this.#refuseJoin(client, error.code);
+    }
     this.#greet(client);
   }
 
-  override async onDrop(client: Client) {
+  override onDrop(client: Client) {
     if (!this.#knows(client.sessionId)) return;
     this.#lifecycle({ type: "drop", clientId: client.sessionId });
-    try {
-      await this.allowReconnection(client, this.#settings.reconnectSeconds);
-    } catch {
+    // Not awaited: Colyseus closes a socket it drops (a flood) only once onDrop returns, and a
+    // client must never stay connected but ignored (GAME.md §11). The seat stays reserved.
+    this.allowReconnection(client, this.#settings.reconnectSeconds).catch(() => {
       // The window closed: onLeave follows and makes the departure final.
-    }
+    });
   }
 
   override onReconnect(client: Client) {
-    if (this.#game.kickedIds.includes(client.sessionId)) throw new Error(ErrorCode.Kicked);
+    if (this.#game.kickedIds.includes(client.sessionId)) throw this.#refuseJoin(client, ErrorCode.Kicked);
     this.#lifecycle({ type: "reconnect", clientId: client.sessionId });
     this.#sentPrivate.delete(client.sessionId);
     this.#greet(client);
@@ -144,6 +173,38 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     if (this.#code) await releaseRoomCode(this.presence, this.#code);
   }
 
+  /**
+   * A refused join is the client's doing, not a fault: one info line, no stack. A ServerError is
+   * what Colyseus passes to the client without printing it; the join promise of the client
+   * rejects with exactly the code (GAME.md §9).
+   */
+  #refuseJoin(client: Client, code: Code): ServerError {
+    logger.info({ roomId: this.roomId, sessionId: client.sessionId, code }, "join refused");
+    return new ServerError(MatchmakeCode.APPLICATION_ERROR, code);
+  }
+
+  // ------------------------------------------------------------ before a seat (issue #7 #8, #9)
+
+  /**
+   * Colyseus runs this for create and join before it reserves a seat: options of the wrong
+   * shape are refused `bad-request` without one. The seat carries the client address on to
+   * onJoin (`client.auth`). Reconnection does not pass here.
+   */
+  static override async onAuth(_token: string, options: unknown, context: AuthContext): Promise<JoinAuth> {
+    return checkJoinOptions(options, context.ip);
+  }
+
+  #audienceByAddress = new AudienceByAddress();
+
+  /** One address may fill only so much of a room's audience (MAX_AUDIENCE_PER_IP). */
+  #admitAudience(client: Client, options: Record<string, unknown>): void {
+    if (options.audience !== true) return;
+    const listed = (id: string) => !!this.#game.audience[id];
+    if (!this.#audienceByAddress.admit(client.sessionId, joinAddress(client.auth), this.#settings.maxAudiencePerIp, listed)) {
+      throw this.#refuseJoin(client, ErrorCode.RateLimited);
+    }
+  }
+
   override onUncaughtException(error: Error, methodName: string) {
     // A refused join is thrown on purpose (its message is the GAME.md code): not a fault.
     const cause = (error as { cause?: unknown }).cause;
@@ -154,9 +215,13 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   // ------------------------------------------------------------ messages
 
   #onClientMessage(client: Client, type: unknown, payload: unknown) {
-    const requestType = typeof type === "string" ? type : String(type);
+    // Colyseus treats a message whose type is literally "*" as addressed to this handler by
+    // name: the payload arrives where the type should be, and Colyseus's dispatch context (it
+    // has functions, which no decoded payload can) as the payload. Found by the fuzz suite.
+    const literalStar = typeof (payload as { resolve?: unknown } | null)?.resolve === "function";
+    const requestType = literalStar ? "*" : String(type);
     const withinRate = this.#bucket(client.sessionId).tryRemoveTokens(1);
-    if (!isMessageType(type)) return this.#refuse(client, requestType, ErrorCode.BadRequest, `unknown message type "${requestType}"`);
+    if (literalStar || !isMessageType(type)) return this.#refuse(client, requestType, ErrorCode.BadRequest, `unknown message type "${requestType}"`);
     const parsed = MESSAGE_SCHEMAS[type].safeParse(payload ?? undefined);
     if (!parsed.success) return this.#refuse(client, requestType, ErrorCode.BadRequest, describeIssues(parsed.error));
     if (!withinRate) return this.#refuse(client, requestType, ErrorCode.RateLimited, "too many messages: slow down");
@@ -193,7 +258,9 @@ export class PartyRoom extends Room<{ state: PartyState }> {
    * runs the action is logged so the finished game can be replayed.
    */
   #run(input: Action | StartRequest, now = Date.now()): GameError | undefined {
-    const action: Action = input.type === "start-game" ? { ...input, pool: this.#pool, gameId: randomUUID() } : input;
+    // Every game, play-again included, gets a fresh secret 256-bit seed (issue #7 finding 3).
+    const action: Action =
+      input.type === "start-game" ? { ...input, pool: this.#pool, gameId: randomUUID(), seed: randomBytes(SEED_BYTES).toString("hex") } : input;
     const previous = this.#game;
     const outcome = apply(previous, action, { now });
     if (!outcome.ok) return outcome.error;

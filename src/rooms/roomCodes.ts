@@ -56,12 +56,29 @@ export async function releaseRoomCode(presence: Presence, code: string): Promise
 }
 
 /**
+ * Longest room-id segment worth decoding: a code is 4 letters, so anything this long is not one
+ * (percent-escapes and spaces included) and is passed on untouched.
+ */
+const MAX_JOIN_ID_CHARS = 64;
+
+/**
  * Makes `joinById` case-insensitive (GAME.md §2): rewrites a lower-case code in the matchmaking
  * URL before Colyseus's router, whose room lookup is exact, sees it.
+ *
+ * Runs in a raw `request` listener, where a throw would end the process (issue #7 finding 1), so
+ * it never throws: a segment that is too long or not valid percent-encoding is left as it came,
+ * and the router answers it like any unknown room.
  */
 export function canonicalizeJoinByIdUrl(url: string): string {
-  return url.replace(/^(\/matchmake\/joinById\/)([^/?#]+)/i, (_m, prefix: string, id: string) => {
-    const code = canonicalCode(decodeURIComponent(id));
-    return isRoomCode(code) ? prefix + code : _m;
+  return url.replace(/^(\/matchmake\/joinById\/)([^/?#]+)/i, (whole, prefix: string, id: string) => {
+    if (id.length > MAX_JOIN_ID_CHARS) return whole;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(id);
+    } catch {
+      return whole; // a malformed escape such as %ZZ or a cut-off UTF-8 sequence
+    }
+    const code = canonicalCode(decoded);
+    return isRoomCode(code) ? prefix + code : whole;
   });
 }

@@ -34,7 +34,21 @@ export const ICON_CYCLE: Icon[] = ["cat", "dog", "fox", "owl", "frog", "bear", "
 /** Player ids used by `Table.withPlayers`: p1 (the host when it plays), p2, … */
 export const pid = (i: number) => `p${i}`;
 
+/**
+ * A fixed 256-bit seed for tests, told apart by small numbers: `game` keeps the seeds of a room's
+ * successive games distinct, as the room's fresh random seeds are.
+ */
+export function testSeed(n: number, game = 0): string {
+  return n.toString(16).padStart(56, "0") + game.toString(16).padStart(8, "0");
+}
+
+/** A start-game without a seed: the Table adds one, as the room does. */
+type StartWithoutSeed = Omit<Extract<Action, { type: "start-game" }>, "seed"> & { seed?: string };
+/** What a Table accepts: any action, start-game with or without its seed. */
+export type TableAction = Exclude<Action, { type: "start-game" }> | StartWithoutSeed;
+
 export interface TableOptions {
+  /** Numbers the seeds of this table's games (see `testSeed`). */
   seed?: number;
   players?: number;
   hostPlays?: boolean;
@@ -51,10 +65,19 @@ export class Table {
   now = T0;
   events: GameEvent[] = [];
   pool: Question[];
+  readonly seed: number;
+  gamesStarted = 0;
 
   constructor(opts: TableOptions = {}) {
-    this.state = createGame({ code: "KXQT", seed: opts.seed ?? 42 });
+    this.state = createGame({ code: "KXQT" });
+    this.seed = opts.seed ?? 42;
     this.pool = opts.pool ?? pool();
+  }
+
+  /** The action with a seed: each start-game of this table gets the next game's test seed. */
+  #withSeed(action: TableAction): Action {
+    if (action.type !== "start-game") return action;
+    return { ...action, seed: action.seed ?? testSeed(this.seed, this.gamesStarted) };
   }
 
   /** A lobby with a display host `host` (when hostPlays is false) and `players` players p1…pn. */
@@ -62,7 +85,7 @@ export class Table {
     const t = new Table(opts);
     const n = opts.players ?? 3;
     if (opts.hostPlays === false) {
-      t.act({ type: "join", clientId: "host", hostPlays: false, ...(opts.mode ? { mode: opts.mode } : {}) });
+      t.act({ type: "join", clientId: "host", creator: true, hostPlays: false, ...(opts.mode ? { mode: opts.mode } : {}) });
     }
     for (let i = 1; i <= n; i++) {
       const creating = i === 1 && opts.hostPlays !== false;
@@ -71,7 +94,7 @@ export class Table {
         clientId: pid(i),
         name: NAMES[i - 1]!,
         icon: ICON_CYCLE[i - 1]!,
-        ...(creating && opts.mode ? { mode: opts.mode } : {}),
+        ...(creating ? { creator: true, ...(opts.mode ? { mode: opts.mode } : {}) } : {}),
       });
       t.tick(10);
     }
@@ -97,19 +120,20 @@ export class Table {
     this.now += ms;
   }
 
-  try(action: Action): Outcome {
-    return apply(this.state, action, { now: this.now });
+  try(action: TableAction): Outcome {
+    return apply(this.state, this.#withSeed(action), { now: this.now });
   }
 
-  act(action: Action): GameEvent[] {
+  act(action: TableAction): GameEvent[] {
     const out = this.try(action);
     if (!out.ok) throw new Error(`${action.type} refused: ${out.error.code} ${out.error.message}`);
+    if (action.type === "start-game") this.gamesStarted++;
     this.state = out.state;
     this.events = out.events;
     return out.events;
   }
 
-  refuse(action: Action, code: ErrorCode): void {
+  refuse(action: TableAction, code: ErrorCode): void {
     const before = structuredClone(this.state);
     const out = this.try(action);
     expect(out.ok, `${action.type} should be refused with ${code}`).toBe(false);

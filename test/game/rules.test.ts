@@ -18,7 +18,7 @@ function scoreRow(t: Table, playerId: string) {
 // ---------------------------------------------------------------- §2 roles and joins
 
 describe("§2 room and roles", () => {
-  it("§2 the first client is the host and, by default, also a player", () => {
+  it("§2 the creating client is the host and, by default, also a player", () => {
     const t = Table.withPlayers({ players: 2 });
     expect(t.host).toBe("p1");
     expect(t.state.settings.hostPlays).toBe(true);
@@ -102,6 +102,55 @@ describe("§2 room and roles", () => {
     t.refuse(join("x", `\u0085${NAMES[0]}`), ErrorCode.NameTaken);
   });
 
+  it("§5 names clash by confusable skeleton: Cyrillic, zero-width and word-joiner look-alikes of Ada are name-taken", () => {
+    const t = Table.withPlayers({ players: 1 });
+    t.act(join("ada", "Ada"));
+    for (const lookAlike of ["\u0410da", "\u0430da", "Ada\u200B", "A\u2060da", "ADA", "\uFF21\uFF44\uFF41", "A\u00ADda"]) {
+      t.refuse(join("x", lookAlike), ErrorCode.NameTaken);
+      t.refuse(join("x", lookAlike, { audience: true }), ErrorCode.NameTaken);
+    }
+  });
+
+  it("§5 names clash by confusable skeleton in both case orders: Ian/lan, Cyrillic HANNA, 0lga/Olga", () => {
+    const t = Table.withPlayers({ players: 1 });
+    t.act(join("ian", "Ian"));
+    t.refuse(join("x", "lan"), ErrorCode.NameTaken);
+    t.act(join("hanna", "HANNA"));
+    t.refuse(join("x", "\u041D\u0410NNA"), ErrorCode.NameTaken);
+    t.act(join("olga", "olga"));
+    t.refuse(join("x", "0LGA"), ErrorCode.NameTaken);
+  });
+
+  it("§5 different names still sit together (no over-eager skeleton)", () => {
+    const t = Table.withPlayers({ players: 1 });
+    for (const [i, name] of ["Ada", "Adam", "Eli", "Ella", "Zoë", "Bo", "Bob"].entries()) t.act(join(`n${i}`, name));
+    for (const [i, name] of ["Zoe", "Mia", "Max", "Ian", "Li"].entries()) t.act(join(`a${i}`, name, { audience: true }));
+  });
+
+  it("§5 the stored name is the cleaned NFKC text, without invisible characters", () => {
+    const t = Table.withPlayers({ players: 1 });
+    t.act(join("x", " \uFF21\u200Bda\u2060 "));
+    expect(t.state.players["x"]!.name).toBe("Ada");
+  });
+
+  it("§5 a name needs a visible letter or digit: zero-width, fillers or punctuation alone are bad-request", () => {
+    const t = Table.withPlayers({ players: 1 });
+    for (const blank of ["\u200B", "\u200B\u200C\u200D", "\u2060\uFEFF", "\u00AD", "\u3164", "\u2061\u180E", "!!", "\u{1F916}"]) {
+      t.refuse(join("x", blank), ErrorCode.BadRequest);
+    }
+    t.act(join("x", "7"));
+  });
+
+  it("§5 a ban matches by confusable skeleton: a kicked Ada cannot come back as a look-alike", () => {
+    const t = Table.started({ players: 3 });
+    t.act(join("ada", "Ada", { audience: true }));
+    t.act({ type: "kick-player", by: t.host, playerId: "ada" });
+    for (const lookAlike of ["Ada", "ada", "Ada\u200B", "\u0410da", "A\u2060da"]) {
+      t.refuse(join("x", lookAlike, { audience: true }), ErrorCode.Kicked);
+    }
+    t.act(join("x", "Adam", { audience: true }));
+  });
+
   it("§9 a name is 1–16 characters after normalisation", () => {
     const t = Table.withPlayers({ players: 1 });
     t.refuse(join("x", ""), ErrorCode.BadRequest);
@@ -116,6 +165,71 @@ describe("§2 room and roles", () => {
     t.refuse({ type: "join", clientId: "x", name: "Xan", icon: "dragon" }, ErrorCode.BadRequest);
     t.refuse({ type: "join", clientId: "x", name: "Xan" }, ErrorCode.BadRequest);
     t.act({ type: "join", clientId: "x", name: "Xan", icon: "cactus" });
+  });
+});
+
+describe("§2 the host is the creator (issue #7 finding 5)", () => {
+  it("§2 a client that joins before the creator is an ordinary player; the creator becomes host when it joins", () => {
+    const t = new Table();
+    t.act(join("early", "Early"));
+    expect(t.host).toBe("");
+    t.refuse({ type: "update-settings", by: "early", settings: { mode: "12-round" } }, ErrorCode.NotHost);
+    t.act(join("maker", "Maker", { creator: true }));
+    expect(t.host).toBe("maker");
+    expect(t.state.settings.hostPlays).toBe(true);
+    expect(Object.keys(t.state.players).sort()).toEqual(["early", "maker"]);
+    t.refuse({ type: "start-game", by: "early", pool: t.pool, gameId: "g" }, ErrorCode.NotHost);
+  });
+
+  it("§2 §9 create-only options (hostPlays, mode) of a non-creator are ignored; the creator's apply", () => {
+    const t = new Table();
+    t.act(join("early", "Early", { hostPlays: false, mode: "12-round" }));
+    expect(t.state.displayHost).toBeNull();
+    expect(t.state.mode).toBe("8-round");
+    expect(t.state.players["early"]).toBeDefined();
+    t.act({ type: "join", clientId: "screen", creator: true, hostPlays: false, mode: "12-round" });
+    expect(t.host).toBe("screen");
+    expect(t.state.displayHost?.id).toBe("screen");
+    expect(t.state.players["screen"]).toBeUndefined();
+    expect(t.state.mode).toBe("12-round");
+  });
+
+  it("§2 only one creation: a later join that claims to be the creator is an ordinary player", () => {
+    const t = Table.withPlayers({ players: 2 });
+    t.act(join("other", "Other", { creator: true, hostPlays: false }));
+    expect(t.host).toBe("p1");
+    expect(t.state.players["other"]).toBeDefined();
+    expect(t.state.settings.hostPlays).toBe(true);
+  });
+
+  it("§2 §11 the creator's seat expires unused: the role goes to the longest-connected player, once", () => {
+    const t = new Table();
+    t.act(join("first", "First"));
+    t.tick(10);
+    t.act(join("second", "Second"));
+    t.act({ type: "drop", clientId: "first" });
+    t.tick(10);
+    t.act({ type: "reconnect", clientId: "first" });
+    t.act({ type: "creator-absent" });
+    // "first" reconnected after "second" joined, so "second" has been connected the longest.
+    expect(t.host).toBe("second");
+    t.refuse({ type: "creator-absent" }, ErrorCode.BadRequest);
+    // Too late for the creator: its join is an ordinary one.
+    t.act(join("maker", "Maker", { creator: true }));
+    expect(t.host).toBe("second");
+  });
+
+  it("§2 the creator's seat expires in an empty room: the next player takes the role", () => {
+    const t = new Table();
+    t.act({ type: "creator-absent" });
+    expect(t.host).toBe("");
+    t.act(join("late", "Late"));
+    expect(t.host).toBe("late");
+  });
+
+  it("§2 the creator already joined: creator-absent changes nothing", () => {
+    const t = Table.withPlayers({ players: 2 });
+    t.refuse({ type: "creator-absent" }, ErrorCode.BadRequest);
   });
 });
 
@@ -161,11 +275,21 @@ describe("§9 join refusal order: bad-request, kicked, game-in-progress, room-fu
 // ---------------------------------------------------------------- §3 phases
 
 describe("§3 phases and deadlines", () => {
-  it("§3 start-game needs at least 2 players", () => {
+  it("§3 start-game with fewer than 2 connected players is not-enough-players", () => {
     const t = Table.withPlayers({ players: 1 });
-    const out = t.try({ type: "start-game", by: t.host, pool: t.pool, gameId: "g" });
-    expect(out.ok).toBe(false);
+    t.refuse({ type: "start-game", by: t.host, pool: t.pool, gameId: "g" }, ErrorCode.NotEnoughPlayers);
     expect(t.phase).toBe("lobby");
+  });
+
+  it("§3 a seated but disconnected player does not count toward the 2 (not-enough-players)", () => {
+    const t = Table.withPlayers({ players: 2 });
+    t.act({ type: "drop", clientId: "p2" });
+    t.refuse({ type: "start-game", by: t.host, pool: t.pool, gameId: "g" }, ErrorCode.NotEnoughPlayers);
+  });
+
+  it("§3 a display host does not count as a player: display + 1 player is not-enough-players", () => {
+    const t = Table.withPlayers({ players: 1, hostPlays: false });
+    t.refuse({ type: "start-game", by: t.host, pool: t.pool, gameId: "g" }, ErrorCode.NotEnoughPlayers);
   });
 
   it("§3 start-game moves lobby → question, round 1, with a 60 s deadline by default", () => {
@@ -545,8 +669,9 @@ describe("§5 answers", () => {
 });
 
 describe("§5 censor-answer", () => {
+  /** A display host ("host") and players p1–p3 in elimination: only a display host censors. */
   function inElimination(): Table {
-    const t = Table.started({ players: 3 });
+    const t = Table.started({ players: 3, hostPlays: false });
     t.answer("p1", "Alpha");
     t.answer("p2", "Bravo");
     t.answer("p3", "Charlie");
@@ -580,13 +705,52 @@ describe("§5 censor-answer", () => {
     t.refuse({ type: "submit-final-vote", by: "p3", optionId: bravo }, ErrorCode.InvalidVote);
   });
 
-  it("§5 censor-answer only removes player answers: the truth and the robot's answer stay", () => {
+  it("§5 censor-answer only removes player answers: the truth, the robot's answer or an unknown id is invalid-vote", () => {
     const t = inElimination();
-    for (const id of [t.truthId, t.robotId]) {
-      const out = t.try({ type: "censor-answer", by: t.host, optionId: id });
-      expect(out.ok).toBe(false);
+    for (const id of [t.truthId, t.robotId, "a99", "nonsense"]) {
+      t.refuse({ type: "censor-answer", by: t.host, optionId: id }, ErrorCode.InvalidVote);
     }
     expect(t.options).toHaveLength(5);
+  });
+
+  it("§5 everyone gets answer-censored with the votes still standing", () => {
+    const t = inElimination();
+    const bravo = t.optionOf("p2");
+    t.eliminate("p1", bravo);
+    t.eliminate("p3", t.robotId);
+    const events = t.act({ type: "censor-answer", by: t.host, optionId: bravo });
+    expect(events).toContainEqual({ type: "answer-censored", payload: { optionId: bravo, votes: 1, voters: 3 } });
+  });
+
+  it("§5 a playing host gets host-plays for any option: truth, robot, a player's answer or an unknown id (no oracle)", () => {
+    const t = Table.started({ players: 3 });
+    t.answer("p1", "Alpha");
+    t.answer("p2", "Bravo");
+    t.answer("p3", "Charlie");
+    expect(t.state.settings.hostPlays).toBe(true);
+    for (const id of [t.truthId, t.robotId, t.optionOf("p2"), t.optionOf("p1"), "a99", ""]) {
+      t.refuse({ type: "censor-answer", by: t.host, optionId: id }, ErrorCode.HostPlays);
+    }
+    expect(t.options).toHaveLength(5);
+  });
+
+  it("§9 host-plays comes right after the role check: before wrong-phase, in every phase", () => {
+    const t = Table.withPlayers({ players: 3 });
+    t.refuse({ type: "censor-answer", by: t.host, optionId: "a1" }, ErrorCode.HostPlays); // lobby
+    t.act({ type: "start-game", by: t.host, pool: t.pool, gameId: "g" });
+    t.refuse({ type: "censor-answer", by: t.host, optionId: "a1" }, ErrorCode.HostPlays); // question
+    t.answerAll();
+    t.skip();
+    t.refuse({ type: "censor-answer", by: t.host, optionId: t.truthId }, ErrorCode.HostPlays); // voting
+    // a player who is not the host is still not-host first
+    t.refuse({ type: "censor-answer", by: "p2", optionId: t.truthId }, ErrorCode.NotHost);
+  });
+
+  it("§5 a player who takes the host role over from a display host plays, so gets host-plays", () => {
+    const t = inElimination();
+    t.act({ type: "leave", clientId: "host" });
+    expect(t.state.players[t.host]).toBeDefined();
+    t.refuse({ type: "censor-answer", by: t.host, optionId: t.truthId }, ErrorCode.HostPlays);
   });
 
   it("§5 censor-answer is host-only and only during elimination", () => {
@@ -1232,7 +1396,7 @@ describe("§10 private view", () => {
 
 describe("§3 createGame", () => {
   it("§3 a new room starts in the lobby, round 0, 8-round mode, default settings", () => {
-    const s = createGame({ code: "BCDF", seed: 7 });
+    const s = createGame({ code: "BCDF" });
     expect(s).toMatchObject({ code: "BCDF", phase: "lobby", round: 0, totalRounds: 8, mode: "8-round", deadline: 0, paused: false });
     expect(s.settings).toEqual({
       questionSeconds: 60,

@@ -94,7 +94,9 @@ for (const backend of [pglite, ...(postgresAvailable ? [postgres] : [])]) {
       const games = await db.selectFrom("games").select(sql<number>`count(*)::integer`.as("n")).where("id", "=", record.id).executeTakeFirstOrThrow();
       expect(games.n).toBe(1);
       const game = await getGame(db, record.id);
-      expect(game).toMatchObject({ id: record.id, roomCode: "KXQT", mode: "8-round", seed: record.seed, winners: record.winners });
+      expect(game).toMatchObject({ id: record.id, roomCode: "KXQT", mode: "8-round", winners: record.winners });
+      // Issue #7 finding 3: the seed is stored for replay (see the round-trip below), never served.
+      expect(game).not.toHaveProperty("seed");
       expect(game!.players).toHaveLength(3);
       for (const p of record.players) expect(game!.players).toContainEqual(p);
       expect(game!.startedAt).toBe(new Date(record.startedAt).toISOString());

@@ -211,13 +211,14 @@ describe("§5 answers", () => {
     await h.waitState((s) => s.players.get(h.id).score === 2000 && s.players.get(p1.id).score === 2000, "scores");
   });
 
-  it("§5 censor: the host removes an answer in elimination; votes for it are void and may be cast again", async () => {
-    const t = await slowTable({ players: 3 });
-    const [h, p1, p2] = t.players as [TestClient, TestClient, TestClient];
+  it("§5 censor: a display host removes an answer in elimination; votes for it are void and may be cast again", async () => {
+    const t = await slowTable({ players: 3, hostPlays: false });
+    const h = t.host;
+    const [p0, p1, p2] = t.players as [TestClient, TestClient, TestClient];
     await expectError(h, "censor-answer", { optionId: "a1" }, "wrong-phase"); // lobby
     const started = await nextQuestion(t, "start-game");
     await expectError(h, "censor-answer", { optionId: "a1" }, "wrong-phase"); // question
-    const view = await answerRound(t, started, ["fake from host", "fake from one", "fake from two"]);
+    const view = await answerRound(t, started, ["fake from zero", "fake from one", "fake from two"]);
     const censored = view.own[p1.id]![0]!;
 
     p2.send("submit-elimination-vote", { optionId: censored });
@@ -235,12 +236,12 @@ describe("§5 answers", () => {
     expect(h.phase).toBe("elimination");
 
     // a later vote for it is invalid, from anyone
-    await expectError(h, "submit-elimination-vote", { optionId: censored }, "invalid-vote");
+    await expectError(p0, "submit-elimination-vote", { optionId: censored }, "invalid-vote");
     await expectError(p2, "submit-elimination-vote", { optionId: censored }, "invalid-vote");
     // the voter whose vote was void votes again
     p2.send("submit-elimination-vote", { optionId: view.robotId });
     await p2.until(() => p2.you?.eliminationVote === view.robotId, "p2 voted again");
-    h.send("submit-elimination-vote", { optionId: view.robotId });
+    p0.send("submit-elimination-vote", { optionId: view.robotId });
     p1.send("submit-elimination-vote", { optionId: view.robotId });
     const complete = await h.next("elimination-complete");
     expect(complete.eliminatedId).toBe(view.robotId);
@@ -251,6 +252,18 @@ describe("§5 answers", () => {
     await expectError(p2, "submit-final-vote", { optionId: censored }, "invalid-vote");
     await expectError(h, "censor-answer", { optionId: view.own[p2.id]![0] }, "wrong-phase"); // voting
     expect(errorCodes(p1)).toEqual(expected.get(p1));
+  });
+
+  it("§5 a playing host cannot censor: host-plays for any option, in any phase", async () => {
+    const t = await slowTable({ players: 2 });
+    const [h] = t.players as [TestClient, TestClient];
+    await expectError(h, "censor-answer", { optionId: "a1" }, "host-plays"); // lobby
+    const started = await nextQuestion(t, "start-game");
+    const view = await answerRound(t, started, ["fake from host", "fake from one"]);
+    for (const optionId of [view.truthId, view.robotId, ...view.own[t.players[1]!.id]!, "a99"]) {
+      await expectError(h, "censor-answer", { optionId }, "host-plays");
+    }
+    expect(optionIds(h)).toHaveLength(view.options.length);
   });
 
   it("§5 family-friendly off: an answer with profanity is accepted", async () => {
