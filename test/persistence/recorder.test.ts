@@ -8,18 +8,11 @@ import { describe, expect, it } from "vitest";
 import type { GameRecord } from "../../src/game/record.ts";
 import type { OutboxStore } from "../../src/persistence/outbox.ts";
 import { GameRecorder } from "../../src/persistence/recorder.ts";
+import { within } from "../support/within.ts";
 
 // The recorder only reads a record's id; what a real record holds is tested with real games.
 const record = { id: "6f1c2a4e-0b7d-4c38-9d51-3e2f8a7b9c10", roomCode: "BCDF" } as GameRecord;
 
-/** Rejects when `promise` has not settled within `ms`: a hang fails the test with a message. */
-function within<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${label}: still waiting after ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** An outbox in memory whose calls behave as each test says. */
 class FakeOutbox implements OutboxStore {

@@ -21,17 +21,10 @@ import { leaveAll, TestClient } from "../support/clients.ts";
 import { findFreePort, PG_BIN, REQUIRE_SERVICES, ThrowawayCluster } from "../support/postgres.ts";
 import { makeRecord } from "../support/records.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { within } from "../support/within.ts";
 
 if (!PG_BIN && REQUIRE_SERVICES) throw new Error("CI=true but no PostgreSQL server binaries are installed");
 
-/** Rejects when `promise` has not settled within `ms`, so a hang fails with a message. */
-function within<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${label}: still waiting after ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
