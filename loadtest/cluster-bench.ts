@@ -7,14 +7,14 @@
  *       [--redis redis://127.0.0.1:6379/4] [--postgres postgres://postgres@127.0.0.1:5432/test]
  *
  * Rooms: `--rooms` POST /matchmake/create/party, 25 in flight, spread round-robin over the
- * processes. Games: `--games` whole 8-round games at once, 3 bots each (loadtest/brain.ts, no
+ * processes. Games: `--games` whole 8-round games at once, 3 bots each (bots/runner.ts, no
  * think time), each bot connecting through a different process.
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { flushRedis, startProcesses, type ServerProcess } from "../test/support/cluster.ts";
 import { createTestDatabase, findFreePort } from "../test/support/postgres.ts";
-import { runBot, type BotHandle } from "./brain.ts";
+import { runBot, type BotHandle } from "../bots/runner.ts";
 
 const { values } = parseArgs({
   options: {

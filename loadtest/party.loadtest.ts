@@ -1,6 +1,6 @@
 /**
- * Load test for Robots with @colyseus/loadtest: every simulated client plays with the same bot
- * brain as `npm run bots` (loadtest/brain.ts).
+ * Load test for Robots with @colyseus/loadtest: every simulated client is a bot of `npm run bots`
+ * (bots/: the same strategy and runner).
  *
  * Start a server (fast timers make games short):
  *   ROBOTS_SECOND_MS=50 npm start
@@ -22,7 +22,11 @@
  */
 import { parseArgs } from "node:util";
 import { cli, type Options } from "@colyseus/loadtest";
-import { botIcon, botName, JoinError, runBot, type BotEvent, type BotHandle, type RunBotOptions } from "./brain.ts";
+import { JoinError } from "../bots/connection.ts";
+import { botIcon } from "../bots/names.ts";
+import { runNamedBot, type BotEvent, type BotHandle, type RunBotOptions } from "../bots/runner.ts";
+import { DEFAULT_THINK_TIMES } from "../bots/strategy.ts";
+import { canonicalCode, ErrorCode, MAX_PLAYERS, MIN_PLAYERS } from "../src/protocol.ts";
 
 const { values: extra } = parseArgs({
   args: process.argv.slice(2),
@@ -42,11 +46,11 @@ function num(value: unknown, fallback: number, min: number, max: number): number
   return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : fallback;
 }
 
-const PER_ROOM = num(extra.perRoom, 4, 2, 8);
+const PER_ROOM = num(extra.perRoom, 4, MIN_PLAYERS, MAX_PLAYERS);
 const GAMES = num(extra.games, 1000, 1, 100_000);
-const MIN_DELAY = num(extra.minDelay, 300, 0, 600_000);
-const MAX_DELAY = Math.max(MIN_DELAY, num(extra.maxDelay, 1500, 0, 600_000));
-const HOST_PAUSE = num(extra.hostPause, 2500, 0, 600_000);
+const MIN_DELAY = num(extra.minDelay, DEFAULT_THINK_TIMES.minDelayMs, 0, 600_000);
+const MAX_DELAY = Math.max(MIN_DELAY, num(extra.maxDelay, DEFAULT_THINK_TIMES.maxDelayMs, 0, 600_000));
+const HOST_PAUSE = num(extra.hostPause, DEFAULT_THINK_TIMES.hostPauseMs, 0, 600_000);
 
 /** The room the current group of clients joins (clients connect one after another). */
 let groupCode: string | undefined;
@@ -71,23 +75,13 @@ function report(clientId: number, botId: string, event: BotEvent): void {
   }
 }
 
-async function join(base: RunBotOptions, index: number, salt: number): Promise<BotHandle> {
-  for (let attempt = 0; ; attempt++) {
-    const name = base.audience ? `Fan ${botName(index, salt, attempt)}`.slice(0, 16) : botName(index, salt, attempt);
-    try {
-      return await runBot({ ...base, name });
-    } catch (error) {
-      if (error instanceof JoinError && error.code === "name-taken" && attempt < 5) continue;
-      throw error;
-    }
-  }
-}
+/** A seat was refused because the game is full or running: the client joins as audience instead. */
+const AUDIENCE_FALLBACK: readonly string[] = [ErrorCode.RoomFull, ErrorCode.GameInProgress];
 
 export async function main(options: Options): Promise<void> {
   const i = options.clientId;
-  const common: RunBotOptions = {
+  const common: Omit<RunBotOptions, "name"> = {
     endpoint: options.endpoint,
-    name: "",
     icon: botIcon(i),
     minDelayMs: MIN_DELAY,
     maxDelayMs: MAX_DELAY,
@@ -96,18 +90,18 @@ export async function main(options: Options): Promise<void> {
   };
   let handle: BotHandle;
   if (options.roomId) {
-    const code = options.roomId.trim().toUpperCase();
+    const code = canonicalCode(options.roomId);
     try {
-      handle = await join({ ...common, code }, i, 3);
+      handle = await runNamedBot({ ...common, code }, i, 3);
     } catch (error) {
-      if (!(error instanceof JoinError) || !["room-full", "game-in-progress"].includes(error.code)) throw error;
-      handle = await join({ ...common, code, audience: true }, i, 3);
+      if (!(error instanceof JoinError) || !AUDIENCE_FALLBACK.includes(error.code)) throw error;
+      handle = await runNamedBot({ ...common, code, audience: true }, i, 3);
     }
   } else if (i % PER_ROOM === 0 || !groupCode) {
-    handle = await join({ ...common, create: {}, minPlayers: PER_ROOM, games: GAMES }, 0, 0);
+    handle = await runNamedBot({ ...common, create: {}, minPlayers: PER_ROOM, games: GAMES }, 0, 0);
     groupCode = handle.code;
   } else {
-    handle = await join({ ...common, code: groupCode }, i % PER_ROOM, 0);
+    handle = await runNamedBot({ ...common, code: groupCode }, i % PER_ROOM, 0);
   }
   void handle.finished.catch(() => {});
 }

@@ -20,11 +20,9 @@ import { answerScreenedRequests, MONITOR_PATH, screenRawRequest } from "./http/r
 import { logger } from "./logger.ts";
 import { registry, watchRecorder } from "./metrics.ts";
 import { openPersistence, type Persistence } from "./persistence/index.ts";
+import { MESSAGE_MAX_BYTES, ROOM_NAME } from "./protocol.ts";
 import { onGameComplete, PartyRoom, setQuestionSource } from "./rooms/PartyRoom.ts";
 import { selectProcessForNewRoom } from "./rooms/placement.ts";
-
-/** GAME.md §11: any one message larger than 4 KiB closes the sender's socket (1009). */
-export const MAX_MESSAGE_BYTES = 4 * 1024;
 
 const PUBLIC_DIR = new URL("../public/", import.meta.url).pathname;
 
@@ -53,9 +51,10 @@ export function createServer(config: Config, persistence: Persistence): Server {
     gracefullyShutdown: false,
     ...shared,
     ...(config.publicAddress ? { publicAddress: config.publicAddress } : {}),
-    transport: new WebSocketTransport({ maxPayload: MAX_MESSAGE_BYTES }),
+    // GAME.md §11: any one larger message closes the sender's socket (1009, "message too big").
+    transport: new WebSocketTransport({ maxPayload: MESSAGE_MAX_BYTES }),
     rooms: {
-      party: defineRoom(PartyRoom, {
+      [ROOM_NAME]: defineRoom(PartyRoom, {
         secondMillis: config.secondMillis,
         reconnectSeconds: config.reconnectSeconds,
         messagesPerSecond: config.messagesPerSecond,

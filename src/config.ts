@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { MESSAGES_PER_SECOND, RECONNECT_SECONDS } from "./protocol.ts";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -20,16 +21,36 @@ function isAddressOrCidr(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** The levels LOG_LEVEL accepts: pino's, and `silent`. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Defaults that code outside this file needs too (the room's fallbacks for a hand-built room,
+ * the logger before the environment is validated, the bots' endpoint), defined here once.
+ */
+export const DEFAULTS = {
+  port: 2567,
+  logLevel: "info",
+  secondMillis: 1000,
+  // GAME.md §11's numbers, which the wire contract states; a deployment may change them.
+  reconnectSeconds: RECONNECT_SECONDS,
+  messagesPerSecond: MESSAGES_PER_SECOND,
+  maxAudiencePerIp: 64,
+} as const satisfies Partial<Config>;
+
+const logLevel = z.enum(LOG_LEVELS).default(DEFAULTS.logLevel);
+
 const EnvSchema = z.object({
-  PORT: port.default(2567),
+  PORT: port.default(DEFAULTS.port),
   HOST: z.string().min(1).default("0.0.0.0"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_LEVEL: logLevel,
   /** Length of a timer second in ms; only for demos and tests that want fast phases. */
-  ROBOTS_SECOND_MS: positiveInt.default(1000),
+  ROBOTS_SECOND_MS: positiveInt.default(DEFAULTS.secondMillis),
   /** Seconds a dropped client keeps its seat. */
-  RECONNECT_SECONDS: positiveInt.default(60),
+  RECONNECT_SECONDS: positiveInt.default(DEFAULTS.reconnectSeconds),
   /** Messages per second per client before `rate-limited`. */
-  RATE_LIMIT_PER_SECOND: positiveInt.default(20),
+  RATE_LIMIT_PER_SECOND: positiveInt.default(DEFAULTS.messagesPerSecond),
   /** PostgreSQL connection string; without it the embedded PGlite under DATA_DIR is used. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
   DB_POOL_SIZE: positiveInt.max(200).default(10),
@@ -93,7 +114,7 @@ const EnvSchema = z.object({
   /** Open WebSocket connections per address; more is refused with HTTP 429. */
   MAX_SOCKETS_PER_IP: positiveInt.max(1_000_000).default(100),
   /** Audience members one address may have in one room; more is refused `rate-limited`. */
-  MAX_AUDIENCE_PER_IP: positiveInt.max(100_000).default(64),
+  MAX_AUDIENCE_PER_IP: positiveInt.max(100_000).default(DEFAULTS.maxAudiencePerIp),
 });
 
 export type DatabaseConfig =
@@ -110,7 +131,7 @@ export type Config = {
   publicAddress: string | null;
   recordRetryMaxMs: number;
   host: string;
-  logLevel: string;
+  logLevel: LogLevel;
   secondMillis: number;
   reconnectSeconds: number;
   messagesPerSecond: number;
@@ -136,6 +157,16 @@ export type Config = {
 };
 
 export class ConfigError extends Error {}
+
+/**
+ * LOG_LEVEL read with the same rule as loadConfig, for the logger, which exists before the
+ * environment is validated: an invalid value gives the default here, so that loadConfig is the
+ * one to refuse it (one line, exit 2) instead of pino throwing at import.
+ */
+export function logLevelOf(env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const parsed = logLevel.safeParse(env.LOG_LEVEL === "" ? undefined : env.LOG_LEVEL);
+  return parsed.success ? parsed.data : DEFAULTS.logLevel;
+}
 
 /** Variables whose value is a secret: an error names them but never prints what was set. */
 const SECRET_VARIABLES = new Set(["MONITOR_PASSWORD", "METRICS_TOKEN"]);

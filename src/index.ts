@@ -5,6 +5,8 @@ import { logger } from "./logger.ts";
 
 try {
   const config = loadConfig();
+  // The validated level wins; logger.ts could only guess it with the same rule before this.
+  logger.level = config.logLevel;
   const running = await startServer(config);
   logger.info({ port: running.port, host: config.host }, "Robots server listening");
   const stop = async (signal: string) => {

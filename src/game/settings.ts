@@ -1,23 +1,12 @@
 /**
- * Default settings and their bounds (GAME.md §3 table, §4, §5).
+ * Default settings (GAME.md §3 table, §4, §5). The bounds, modes and player counts are part of
+ * the wire contract and live in src/protocol.ts; they are re-exported here for the core's modules.
  */
-import type { Mode, Settings } from "./types.ts";
+import { TIMER_BOUNDS, type TimerName } from "../protocol.ts";
+import type { Settings } from "./types.ts";
 
-export const TIMER_BOUNDS = {
-  question: { default: 60, min: 20, max: 180 },
-  elimination: { default: 30, min: 10, max: 90 },
-  voting: { default: 30, min: 10, max: 90 },
-  results: { default: 15, min: 5, max: 60 },
-} as const;
-
-export type TimerName = keyof typeof TIMER_BOUNDS;
-
-export const ROUNDS_BY_MODE: Record<Mode, number> = { "8-round": 8, "12-round": 12 };
-
-export const MIN_PLAYERS = 2;
-export const MAX_PLAYERS = 8;
-/** Seconds a dropped client keeps its seat (GAME.md §11). */
-export const RECONNECT_SECONDS = 60;
+export { MAX_PLAYERS, MIN_PLAYERS, RECONNECT_SECONDS, ROUNDS_BY_MODE, TIMER_BOUNDS } from "../protocol.ts";
+export type { TimerName } from "../protocol.ts";
 
 export function defaultSettings(hostPlays: boolean): Settings {
   return {

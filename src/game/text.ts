@@ -4,58 +4,16 @@
  */
 import { englishDataset, englishRecommendedTransformers, RegExpMatcher } from "obscenity";
 import unhomoglyph from "unhomoglyph";
+import { INVISIBLE_FORMAT } from "../text/normalize.ts";
 
-/** C0/C1 controls except whitespace, and the bidi marks, embeddings, overrides and isolates. */
-const CONTROL_OR_BIDI = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
-/**
- * Invisible format characters (§5): every format character (general category Cf: zero-width
- * space, joiners, word joiner, soft hyphen, BOM, invisible operators U+2061–U+2064, Mongolian
- * vowel separator, tag characters…) and every other default-ignorable code point (Hangul fillers
- * U+3164/U+FFA0, which are "letters" that draw nothing, variation selectors, combining grapheme
- * joiner). They draw nothing, so they would let "Ada\u200B" pass as a second "Ada", a name of
- * only U+200B or U+3164 look blank, and "f\u200Buck" slip past the filter. The few Cf characters
- * that do draw a glyph (the Arabic, Syriac and Kaithi prepended number marks) stay.
- * Side effect, accepted: emoji ZWJ sequences fall apart into their parts, subdivision flags lose
- * their tags, and emoji lose their presentation selector.
- */
-const INVISIBLE_FORMAT =
-  /(?![\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}])[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
-// JavaScript's \s leaves out NEXT LINE (U+0085), which Unicode counts as whitespace.
-const WHITESPACE_RUN = /[\s\u0085]+/gu;
-const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu;
-const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
-const LEADING_ARTICLES = new Set(["a", "an", "the"]);
-
-export const ANSWER_MAX_LENGTH = 100;
-export const NAME_MAX_LENGTH = 16;
-
-/**
- * §5 normalisation: strip controls, bidi overrides and invisible format characters, collapse
- * whitespace runs, trim. Invisible characters go before the whitespace pass so that none is left
- * between two spaces or at an end.
- */
-export function normalizeText(raw: string): string {
-  return raw.replace(CONTROL_OR_BIDI, "").replace(INVISIBLE_FORMAT, "").replace(WHITESPACE_RUN, " ").trim();
-}
-
-/**
- * §5 name normalisation: the answer normalisation, then NFKC (fullwidth "Ａｄａ" is "Ada",
- * "ℌ" is "H"), then the answer normalisation once more, because NFKC can turn a spacing accent
- * into a space plus a combining mark or a halfwidth filler into a default-ignorable one. The
- * result is what the room stores and shows.
- */
-export function normalizeName(raw: string): string {
-  return normalizeText(normalizeText(raw).normalize("NFKC"));
-}
-
-/** §5: a name must show something: at least one letter or digit once invisible characters are gone. */
-export function hasVisibleLetterOrDigit(normalized: string): boolean {
-  return LETTER_OR_DIGIT.test(normalized);
-}
+// The §5 normalisation and the wire's lengths are shared with src/protocol.ts (the bounds of a
+// message are checked there); re-exported for the core's modules.
+export { comparisonKey, hasVisibleLetterOrDigit, normalizeName, normalizeText, textLength } from "../text/normalize.ts";
+export { ANSWER_MAX_LENGTH, NAME_MAX_LENGTH } from "../protocol.ts";
 
 /**
  * Unicode TR39 skeleton: NFD, drop default-ignorable code points (here: every invisible character
- * above, a superset), replace every character by its prototype from the TR39 confusables table
+ * that §5 normalisation strips, a superset), replace every character by its prototype from the TR39 confusables table
  * (`unhomoglyph` ships that table and the replacement; it does no normalisation itself, hence the
  * NFD on both sides), NFD again. Not for display: "m" becomes "rn".
  */
@@ -89,21 +47,6 @@ export function nameKeys(name: string): string[] {
 export function namesClash(a: string, b: string): boolean {
   const keys = new Set(nameKeys(a));
   return nameKeys(b).some((k) => keys.has(k));
-}
-
-/** Length in user-visible code points, so an emoji counts once. */
-export function textLength(text: string): number {
-  return [...text].length;
-}
-
-/**
- * §5 comparison key: lower-case, drop a leading article when more words follow, keep only
- * letters and digits. Two answers with the same key are the same answer.
- */
-export function comparisonKey(text: string): string {
-  const words = normalizeText(text).toLowerCase().split(" ");
-  if (words.length > 1 && LEADING_ARTICLES.has(words[0]!)) words.shift();
-  return words.join(" ").replace(NOT_LETTER_OR_DIGIT, "");
 }
 
 /**

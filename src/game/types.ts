@@ -3,40 +3,22 @@
  * cloned, logged, stored and replayed.
  */
 import type { RngState } from "./rng.ts";
+import type { FinalRoundScores, Icon, Mode, Phase, QuestionType, StandingRow } from "../protocol.ts";
 
-export const PHASES = ["lobby", "question", "elimination", "voting", "results", "final"] as const;
-/** GAME.md §3 phases. */
-export type Phase = (typeof PHASES)[number];
-
-export const MODES = ["8-round", "12-round"] as const;
-/** GAME.md §4 modes. */
-export type Mode = (typeof MODES)[number];
-
-export const ICONS = [
-  "robot", "cat", "dog", "fox", "owl", "frog", "bear", "panda",
-  "tiger", "lion", "penguin", "octopus", "unicorn", "alien", "ghost", "cactus",
-] as const;
-/** GAME.md §9 shipped icon ids. */
-export type Icon = (typeof ICONS)[number];
+// The wire vocabularies and payload types are the protocol's; re-exported for the core's modules.
+export { ICONS, MODES, PHASES } from "../protocol.ts";
+export type { Icon, Mode, Phase, PlayerRoundScore, PublicQuestion, StandingRow } from "../protocol.ts";
 
 /** A question as stored in the pool (GAME.md §4). Truth and robot answer never leave the server before results. */
 export interface Question {
   id: string;
   text: string;
-  type: "text" | "picture";
+  type: QuestionType;
   imageUrl: string | null;
   correctAnswer: string;
   robotAnswer: string;
   difficulty: number;
   roundNumber: number | null;
-}
-
-/** What every client may see of a question. */
-export interface PublicQuestion {
-  id: string;
-  text: string;
-  type: "text" | "picture";
-  imageUrl: string;
 }
 
 /** Host-configurable settings (GAME.md §3, §4, §5). Seconds are the base values; extendedTimers doubles them. */
@@ -87,41 +69,14 @@ export interface AnswerOption {
   eliminated: boolean;
 }
 
-export interface PlayerRoundScore {
-  playerId: string;
-  correctAnswerPoints: number;
-  robotIdentifiedPoints: number;
-  votesReceivedPoints: number;
-  fooledPenalty: number;
-  total: number;
-}
-
-export interface StandingRow {
-  playerId: string;
-  name: string;
-  score: number;
-  place: number;
-  truthsFound: number;
-  robotsSpotted: number;
-  timesFooled: number;
-}
-
-/** Everything revealed at a round's results, kept for the record and for replay checks. */
-export interface RoundResult {
-  round: number;
-  multiplier: number;
+/**
+ * Everything revealed at a round's results, kept for the record and for replay checks: what
+ * `final-round-scores` tells every client, plus the question, the vote counts and the winners.
+ */
+export interface RoundResult extends FinalRoundScores {
   questionId: string;
-  truthId: string;
-  robotId: string;
-  eliminatedId: string | null;
-  authors: Record<string, string[]>;
-  eliminationVotes: Record<string, string>;
-  finalVotes: Record<string, string>;
-  audiencePick: string | null;
   counts: Record<string, number>;
-  scores: PlayerRoundScore[];
   winners: string[];
-  standings: StandingRow[];
 }
 
 /** The round in progress. Secret parts (sources, authors, votes) stay on the server until results. */

@@ -8,7 +8,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import { gamesInRoom, getGame, leaderboard, playerStats } from "../persistence/gamesRepo.ts";
 import type { Database } from "../persistence/schema.ts";
-import { canonicalCode, isRoomCode } from "../rooms/roomCodes.ts";
+import { canonicalCode, isRoomCode } from "../protocol.ts";
 import { DatabaseUnavailable } from "./errors.ts";
 
 const limit = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);

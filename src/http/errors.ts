@@ -8,7 +8,7 @@ import { STATUS_CODES } from "node:http";
 import { ErrorCode as ColyseusErrorCode, matchMaker, ServerError } from "@colyseus/core";
 import { SeatReservationError } from "@colyseus/core/errors/SeatReservationError";
 import type { NextFunction, Request, Response } from "express";
-import { ALL_ERROR_CODES } from "../game/errors.ts";
+import { ALL_ERROR_CODES } from "../protocol.ts";
 import { logger } from "../logger.ts";
 
 /** Told to clients while the database is down; the cause stays in the log. */

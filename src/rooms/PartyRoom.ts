@@ -5,10 +5,11 @@
  * It decides no rule itself.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { CloseCode, ErrorCode as MatchmakeCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
+import { ErrorCode as MatchmakeCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
+import { StateView } from "@colyseus/schema";
 import { TokenBucket } from "limiter";
 import { PartyState } from "../../schema/PartyState.ts";
-import { ALL_ERROR_CODES, ErrorCode, type ErrorCode as Code, type GameError } from "../game/errors.ts";
+import type { GameError } from "../game/errors.ts";
 import { appendToLog, buildGameRecord, type ActionLog, type GameRecord } from "../game/record.ts";
 import {
   apply,
@@ -20,12 +21,22 @@ import {
   type GameEvent,
 } from "../game/rules.ts";
 import { SEED_BYTES } from "../game/rng.ts";
-import { RECONNECT_SECONDS } from "../game/settings.ts";
+import { DEFAULTS } from "../config.ts";
 import type { GameState, Question } from "../game/types.ts";
 import { logger } from "../logger.ts";
 import { gamesCompleted, messagesRefused } from "../metrics.ts";
 import { loadQuestionPack } from "../persistence/questionPack.ts";
-import { describeIssues, isMessageType, MESSAGE_SCHEMAS, toAction } from "./messages.ts";
+import {
+  checkMessage,
+  CloseCode,
+  ErrorCode,
+  FLOOD_FACTOR,
+  isErrorCode,
+  KICKED_CLOSE_REASON,
+  ROOM_LIFETIME_MS,
+  type ErrorCode as Code,
+} from "../protocol.ts";
+import { toAction, type StartRequest } from "./messages.ts";
 import { project } from "./projection.ts";
 import { claimRoomCode, CODE_RENEW_MS, releaseRoomCode, renewRoomCode } from "./roomCodes.ts";
 import { closeFloodingClients, watchCreatorSeat } from "./colyseusHooks.ts";
@@ -43,29 +54,22 @@ export interface PartyRoomSettings {
   maxAudiencePerIp: number;
 }
 
+/** A room built without settings (tests, tools) gets the server's own defaults. */
 export const DEFAULT_ROOM_SETTINGS: PartyRoomSettings = {
-  secondMillis: 1000,
-  reconnectSeconds: RECONNECT_SECONDS,
-  messagesPerSecond: 20,
-  maxAudiencePerIp: 64,
+  secondMillis: DEFAULTS.secondMillis,
+  reconnectSeconds: DEFAULTS.reconnectSeconds,
+  messagesPerSecond: DEFAULTS.messagesPerSecond,
+  maxAudiencePerIp: DEFAULTS.maxAudiencePerIp,
 };
 
 /** Delay of the repeated `you` after a join or reconnection. */
 const GREETING_REPEAT_MS = 300;
 
-/** GAME.md §11: the close code of a client that sent more than 3× the rate limit in one second. */
-export const FLOOD_CLOSE_CODE = 4429;
-
 /** How long after its seat reservation ran out a creator that never joined is given up. */
 const CREATOR_GRACE_MS = 1000;
 
-/** A room closes after 4 h whatever happens (GAME.md §2). */
-const ROOM_LIFETIME_MS = 4 * 3600 * 1000;
-
 /** Called with every finished game's record; the persistence layer plugs in here. */
 export type GameCompleteListener = (record: GameRecord) => void;
-
-type StartRequest = { type: "start-game"; by: string };
 
 /** Where a new room gets its question pool: the shipped pack, or the database once wired in. */
 let questionSource: () => Promise<readonly Question[]> = loadQuestionPack;
@@ -102,7 +106,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     };
     // At three times the refusal threshold a client is flooding: its socket closes at once, with
     // its seat kept for reconnection (onDrop).
-    closeFloodingClients(this, this.#settings.messagesPerSecond * 3, FLOOD_CLOSE_CODE, (client) => {
+    closeFloodingClients(this, this.#settings.messagesPerSecond * FLOOD_FACTOR, CloseCode.Flood, (client) => {
       logger.warn({ roomId: this.roomId, sessionId: client.sessionId }, "client closed for flooding");
     });
     this.#pool = await questionSource();
@@ -157,13 +161,19 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   }
 
   override onReconnect(client: Client) {
-    if (this.#game.kickedIds.includes(client.sessionId)) throw this.#refuseJoin(client, ErrorCode.Kicked);
-    this.#lifecycle({ type: "reconnect", clientId: client.sessionId });
+    // The rules decide whether this seat may come back (a kicked client's may not: `kicked`,
+    // GAME.md §9); a refused reconnection gets no seat.
+    const error = this.#run({ type: "reconnect", clientId: client.sessionId });
+    if (error) throw this.#refuseJoin(client, error.code);
+    // Before the full state goes out: the returning player's `own` data must be in it.
+    this.#showOwnRow(client);
     this.#sentPrivate.delete(client.sessionId);
     this.#greet(client);
   }
 
   override onLeave(client: Client) {
+    // The seat is gone for good: free the view's slot now rather than at garbage collection.
+    client.view?.dispose();
     this.#sentPrivate.delete(client.sessionId);
     this.#buckets.delete(client.sessionId);
     if (this.#knows(client.sessionId)) this.#lifecycle({ type: "leave", clientId: client.sessionId });
@@ -208,7 +218,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   override onUncaughtException(error: Error, methodName: string) {
     // A refused join is thrown on purpose (its message is the GAME.md code): not a fault.
     const cause = (error as { cause?: unknown }).cause;
-    if ((methodName === "onJoin" || methodName === "onReconnect") && cause instanceof Error && ALL_ERROR_CODES.includes(cause.message as Code)) return;
+    if ((methodName === "onJoin" || methodName === "onReconnect") && cause instanceof Error && isErrorCode(cause.message)) return;
     logger.error({ err: error, roomId: this.roomId, methodName }, "uncaught error in room");
   }
 
@@ -220,12 +230,14 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     // has functions, which no decoded payload can) as the payload. Found by the fuzz suite.
     const literalStar = typeof (payload as { resolve?: unknown } | null)?.resolve === "function";
     const requestType = literalStar ? "*" : String(type);
+    // Every message spends a token, refused ones too, so that bad requests are not free.
     const withinRate = this.#bucket(client.sessionId).tryRemoveTokens(1);
-    if (literalStar || !isMessageType(type)) return this.#refuse(client, requestType, ErrorCode.BadRequest, `unknown message type "${requestType}"`);
-    const parsed = MESSAGE_SCHEMAS[type].safeParse(payload ?? undefined);
-    if (!parsed.success) return this.#refuse(client, requestType, ErrorCode.BadRequest, describeIssues(parsed.error));
+    // GAME.md §9 order: type, shape and bounds (the protocol's schemas) first, then the rate,
+    // then the rules core (role, phase, the rule itself).
+    const checked = literalStar ? checkMessage("*", undefined) : checkMessage(type, payload);
+    if (!checked.ok) return this.#refuse(client, requestType, ErrorCode.BadRequest, checked.reason);
     if (!withinRate) return this.#refuse(client, requestType, ErrorCode.RateLimited, "too many messages: slow down");
-    const error = this.#run(toAction(type, client.sessionId, parsed.data ?? {}));
+    const error = this.#run(toAction(checked.message, client.sessionId));
     if (error) this.#refuse(client, requestType, error.code, error.message);
   }
 
@@ -273,11 +285,12 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     const previous = this.#game;
     this.#game = next;
     project(next, this.state);
+    for (const client of this.clients) this.#showOwnRow(client);
     for (const event of events) this.broadcast(event.type, event.payload, { afterNextPatch: true });
     this.#syncPrivate();
     this.#syncTimer();
     for (const id of next.kickedIds) {
-      if (!previous.kickedIds.includes(id)) this.clients.get(id)?.leave(CloseCode.CONSENTED, ErrorCode.Kicked);
+      if (!previous.kickedIds.includes(id)) this.clients.get(id)?.leave(CloseCode.Consented, KICKED_CLOSE_REASON);
     }
     if (previous.phase !== "final" && next.phase === "final" && this.#log) {
       const record = buildGameRecord(next, this.#log);
@@ -285,6 +298,19 @@ export class PartyRoom extends Room<{ state: PartyState }> {
       gamesCompleted.inc();
       for (const listener of completeListeners) listener(record);
     }
+  }
+
+  /**
+   * GAME.md §10 private view in the state: a player's client sees its own row's `own` child and
+   * no one else's. Runs in every commit, so in onJoin before the first full state is sent; a
+   * client without a row (audience, display host) gets no view and so decodes no `own` at all.
+   */
+  #showOwnRow(client: Client) {
+    const row = this.state.players.get(client.sessionId);
+    if (!row) return;
+    client.view ??= new StateView();
+    // A second add of a visible row would re-send it whole; once is enough.
+    if (!client.view.has(row)) client.view.add(row);
   }
 
   /** `you` goes to a client whenever its private view changes (GAME.md §10). */

@@ -1,27 +1,13 @@
 /**
  * What is checked before Colyseus reserves a seat (issue #7 finding 8), and the audience cap
- * per address (finding 9). Only the *shape* of the join options is checked here; every rule
- * about their values (name length after cleaning, taken names, bans, icons, modes) stays in the
- * rules core, which the room runs when the client connects.
+ * per address (finding 9). Only the *shape* of the join options (src/protocol.ts) is checked
+ * here; every rule about their values (name length after cleaning, taken names, bans, icons,
+ * modes) stays in the rules core, which the room runs when the client connects.
  */
 import { ServerError } from "@colyseus/core";
-import { z } from "zod";
-import { ErrorCode } from "../game/errors.ts";
 import { UNKNOWN_IP } from "../http/clientIp.ts";
 import { limitKey } from "../http/ipLimits.ts";
-
-/**
- * Join and create options (GAME.md §9) as the matchmaker receives them. Bounds are generous
- * next to the rules' (a name is 1–16 characters once cleaned) so that cleaning, not this
- * check, decides borderline names. Unknown keys are ignored: the request body cap bounds them.
- */
-const JoinOptionsShape = z.object({
-  name: z.string().max(64).optional(),
-  icon: z.string().max(32).optional(),
-  audience: z.boolean().optional(),
-  hostPlays: z.boolean().optional(),
-  mode: z.string().max(32).optional(),
-});
+import { ErrorCode, JOIN_OPTIONS_SCHEMA } from "../protocol.ts";
 
 /** What the seat carries from the matchmaking request to the room (Colyseus's `client.auth`). */
 export interface JoinAuth {
@@ -37,7 +23,7 @@ const BAD_REQUEST_STATUS = 400;
  * `bad-request`, as any refused join names its code (GAME.md §9).
  */
 export function checkJoinOptions(options: unknown, ip: string | undefined): JoinAuth {
-  if (!JoinOptionsShape.safeParse(options).success) throw new ServerError(BAD_REQUEST_STATUS, ErrorCode.BadRequest);
+  if (!JOIN_OPTIONS_SCHEMA.safeParse(options).success) throw new ServerError(BAD_REQUEST_STATUS, ErrorCode.BadRequest);
   return { ip: ip ?? UNKNOWN_IP };
 }
 

@@ -1,11 +1,13 @@
 /**
- * The one place where the rules' state becomes the synchronised schema (GAME.md §10). Only public
- * data is copied: option sources, authors and votes never reach the schema, so no client can
- * decode them from a patch (GAME.md §8). Values are written only when they change, so a patch
- * carries only what moved.
+ * The one place where the rules' state becomes the synchronised schema (GAME.md §10). Public
+ * data is copied to the shared tree: option sources, authors and votes never reach it, so no
+ * client can decode them from a patch (GAME.md §8). The one exception is each player row's `own`
+ * child, the rules' private view of that player, which the schema tags for views and the room
+ * shows to the row's owner alone. Values are written only when they change, so a patch carries
+ * only what moved.
  */
-import { OptionState, PartyState, PlayerState } from "../../schema/PartyState.ts";
-import { progressOf, publicQuestion } from "../game/rules.ts";
+import { OptionState, PartyState, PlayerState, type OwnState } from "../../schema/PartyState.ts";
+import { privateView, progressOf, publicQuestion } from "../game/views.ts";
 import type { GameState } from "../game/types.ts";
 
 function assign<T extends object>(target: T, values: Partial<T>): void {
@@ -14,6 +16,10 @@ function assign<T extends object>(target: T, values: Partial<T>): void {
   }
 }
 
+/**
+ * Brings `view` up to date with `game`. Options and every player's `own` ids are written in this
+ * one pass, so a client receives its own option ids in the same patch as the options they name.
+ */
 export function project(game: GameState, view: PartyState): void {
   assign(view, {
     code: game.code,
@@ -31,6 +37,10 @@ export function project(game: GameState, view: PartyState): void {
   for (const id of [...view.players.keys()]) {
     if (!game.players[id]) view.players.delete(id);
   }
+  // Options are public from `elimination` on; before that there is nothing to call one's own.
+  const options = game.phase === "question" || game.phase === "lobby" ? [] : game.current?.options ?? [];
+  const shown = new Set(options.map((o) => o.id));
+
   for (const player of Object.values(game.players)) {
     let row = view.players.get(player.id);
     if (!row) {
@@ -46,17 +56,32 @@ export function project(game: GameState, view: PartyState): void {
       isHost: player.id === game.hostId,
       ...progressOf(game, player.id),
     });
+    projectOwn(game, player.id, shown, row.own);
   }
 
   const question = game.current && game.phase !== "lobby" ? publicQuestion(game.current.question) : { id: "", text: "", type: "", imageUrl: "" };
   assign(view.question, question);
 
-  const options = game.phase === "question" || game.phase === "lobby" ? [] : game.current?.options ?? [];
   const sameIds = view.options.length === options.length && options.every((o, i) => view.options[i]!.id === o.id);
   if (!sameIds) {
     view.options.clear();
     for (const o of options) view.options.push(new OptionState({ id: o.id, text: o.text, eliminated: o.eliminated }));
   } else {
     options.forEach((o, i) => assign(view.options[i]!, { eliminated: o.eliminated }));
+  }
+}
+
+/**
+ * A player's private view into its row's `own` child: unset votes are `""` (schema strings have no
+ * null), and only ids of options on the board, so `own` never names an option the client lacks.
+ */
+function projectOwn(game: GameState, playerId: string, shown: ReadonlySet<string>, own: OwnState): void {
+  const mine = privateView(game, playerId);
+  assign(own, { eliminationVote: mine.eliminationVote ?? "", finalVote: mine.finalVote ?? "" });
+  const ids = mine.ownOptionIds.filter((id) => shown.has(id));
+  const same = own.ownOptionIds.length === ids.length && ids.every((id, i) => own.ownOptionIds[i] === id);
+  if (!same) {
+    own.ownOptionIds.clear();
+    own.ownOptionIds.push(...ids);
   }
 }

@@ -6,9 +6,9 @@
  */
 import { randomInt } from "node:crypto";
 import type { Presence } from "@colyseus/core";
+// What a code looks like is the wire's (src/protocol.ts); claiming one is this module's.
+import { canonicalCode, CODE_ALPHABET, CODE_LENGTH, isRoomCode } from "../protocol.ts";
 
-export const CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
-export const CODE_LENGTH = 4;
 /**
  * A claim lives this long unless its room renews it; a process that dies stops renewing, so its
  * codes come free again within this bound.
@@ -24,15 +24,6 @@ export function randomCode(): string {
   let code = "";
   for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
   return code;
-}
-
-/** Canonical form of a code typed by a person: upper-case, surrounding spaces dropped. */
-export function canonicalCode(input: string): string {
-  return input.trim().toUpperCase();
-}
-
-export function isRoomCode(value: string): boolean {
-  return value.length === CODE_LENGTH && [...value].every((c) => CODE_ALPHABET.includes(c));
 }
 
 /** Claims a free code through presence; throws when none could be found. */

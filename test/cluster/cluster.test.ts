@@ -7,7 +7,8 @@
 import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CODE_ALPHABET, CODE_TTL_SECONDS } from "../../src/rooms/roomCodes.ts";
+import { CODE_ALPHABET } from "../../src/protocol.ts";
+import { CODE_TTL_SECONDS } from "../../src/rooms/roomCodes.ts";
 import { leaveAll, TestClient } from "../support/clients.ts";
 import { flushRedis, REDIS_URL, redisReachable, startProcesses, type ServerProcess } from "../support/cluster.ts";
 import { expectedRoundScores } from "../support/oracle.ts";

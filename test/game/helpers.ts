@@ -192,7 +192,8 @@ export class Table {
     this.skip();
   }
 
-  lastEvent(type: string): GameEvent | undefined {
-    return this.events.find((e) => e.type === type);
+  /** The first event of `type` the last action produced, typed by the protocol's event map. */
+  lastEvent<K extends GameEvent["type"]>(type: K): Extract<GameEvent, { type: K }> | undefined {
+    return this.events.find((e): e is Extract<GameEvent, { type: K }> => e.type === type);
   }
 }

@@ -7,6 +7,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { apply, createGame, type Action } from "../../src/game/rules.ts";
 import type { GameState, Mode, Phase } from "../../src/game/types.ts";
+import { MODES } from "../../src/protocol.ts";
 import { ICON_CYCLE, NAMES, pid, pool, T0, testSeed } from "./helpers.ts";
 
 /** GAME.md §3 (plus §9 play-again: final → lobby). */
@@ -39,7 +40,7 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   seed: fc.integer({ min: 0, max: 0xffffffff }),
   players: fc.integer({ min: 2, max: 8 }),
   hostPlays: fc.boolean(),
-  mode: fc.constantFrom<Mode>("8-round", "12-round"),
+  mode: fc.constantFrom(...MODES),
   familyFriendly: fc.boolean(),
 });
 

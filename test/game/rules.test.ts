@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { apply, createGame, privateView } from "../../src/game/rules.ts";
+import { apply, createGame, privateView, progressOf } from "../../src/game/rules.ts";
 import { ErrorCode } from "../../src/game/errors.ts";
 import type { RoundResult } from "../../src/game/types.ts";
 import { NAMES, pool, question, T0, Table } from "./helpers.ts";
@@ -546,7 +546,7 @@ describe("§4 questions", () => {
 
   it("§4 round-started shows the question without its truth or robot answer", () => {
     const t = Table.started({ players: 2, pool: [question(99, { type: "picture", imageUrl: "/q/99.svg", roundNumber: 1 }), ...pool(10)] });
-    const payload = t.lastEvent("round-started")!.payload as { question: Record<string, unknown> };
+    const payload = t.lastEvent("round-started")!.payload;
     expect(payload.question).toEqual({ id: "q99", text: "Question number 99?", type: "picture", imageUrl: "/q/99.svg" });
     expect(JSON.stringify(payload)).not.toContain("True answer");
     expect(JSON.stringify(payload)).not.toContain("Robot answer");
@@ -574,7 +574,7 @@ describe("§5 answers", () => {
     t.answer("p1", "  Big \t\u202E  Banana  ");
     t.answer("p2", "other");
     expect(t.options.find((o) => o.id === t.optionOf("p1"))!.text).toBe("Big Banana");
-    const shown = t.lastEvent("all-answers-submitted")!.payload as { options: { id: string; text: string }[] };
+    const shown = t.lastEvent("all-answers-submitted")!.payload;
     expect(shown.options.map((o) => o.text)).toContain("Big Banana");
   });
 
@@ -663,7 +663,7 @@ describe("§5 answers", () => {
   it("§8 all-answers-submitted shows only ids and texts, not which is the truth or who wrote what", () => {
     const t = Table.started({ players: 2 });
     t.answerAll();
-    const payload = t.lastEvent("all-answers-submitted")!.payload as { options: Record<string, unknown>[] };
+    const payload = t.lastEvent("all-answers-submitted")!.payload;
     for (const o of payload.options) expect(Object.keys(o).sort()).toEqual(["id", "text"]);
   });
 });
@@ -760,6 +760,22 @@ describe("§5 censor-answer", () => {
     t.refuse({ type: "censor-answer", by: t.host, optionId: t.optionOf("p3") }, ErrorCode.WrongPhase);
   });
 
+  it("§5 §10 a vote made void by a censor leaves the voter's private view; the recast vote alone is counted", () => {
+    const t = inElimination();
+    const bravo = t.optionOf("p2");
+    t.eliminate("p1", bravo);
+    expect(privateView(t.state, "p1").eliminationVote).toBe(bravo);
+    t.act({ type: "censor-answer", by: t.host, optionId: bravo });
+    expect(privateView(t.state, "p1").eliminationVote).toBeNull();
+    expect(privateView(t.state, "p2").ownOptionIds).toEqual([]);
+    t.eliminate("p1", t.robotId);
+    t.eliminate("p2", t.robotId);
+    t.eliminate("p3", t.robotId);
+    const done = t.lastEvent("elimination-complete")!.payload;
+    expect(done.eliminatedId).toBe(t.robotId);
+    expect(done.counts).toEqual({ [t.robotId]: 3 });
+  });
+
   it("§5 a censored answer earns its author nothing", () => {
     const t = inElimination();
     const bravo = t.optionOf("p2");
@@ -835,7 +851,7 @@ describe("§6 voting", () => {
     expect(t.phase).toBe("voting");
     expect(t.options.find((o) => o.id === t.robotId)!.eliminated).toBe(true);
     expect(t.options.filter((o) => o.eliminated)).toHaveLength(1);
-    const done = t.lastEvent("elimination-complete")!.payload as { eliminatedId: string | null; tie: boolean; counts: Record<string, number> };
+    const done = t.lastEvent("elimination-complete")!.payload;
     expect(done.eliminatedId).toBe(t.robotId);
     expect(done.tie).toBe(false);
     expect(done.counts[t.robotId]).toBe(2);
@@ -851,6 +867,15 @@ describe("§6 voting", () => {
     expect(t.options.some((o) => o.eliminated)).toBe(false);
     expect(t.lastEvent("elimination-complete")!.payload).toMatchObject({ eliminatedId: null, tie: true });
     expect(t.state.current!.eliminatedId).toBeNull();
+  });
+
+  it("§6 after a tie nothing is eliminated: the robot's answer is still on the final ballot", () => {
+    const t = inElimination(2);
+    t.eliminate("p1", t.robotId);
+    t.eliminate("p2", t.truthId);
+    expect(t.phase).toBe("voting");
+    t.vote("p1", t.robotId);
+    expect(t.state.current!.finalVotes["p1"]).toBe(t.robotId);
   });
 
   it("§6 no elimination votes eliminates nothing (tie: false)", () => {
@@ -944,7 +969,7 @@ describe("§7 scoring in play", () => {
 
   it("§10 results reveal truth, robot, authors and every vote", () => {
     const t = scoredRound();
-    const scores = t.lastEvent("final-round-scores")!.payload as Record<string, unknown>;
+    const scores = t.lastEvent("final-round-scores")!.payload;
     expect(scores).toMatchObject({
       round: 1,
       multiplier: 1,
@@ -1076,8 +1101,10 @@ describe("§2 audience", () => {
   it("§2 audience votes never change scores, counts, finalVotes or voters", () => {
     const t = votingWithAudience(["aud1", "aud2"]);
     t.vote("aud1", t.truthId);
+    expect(t.events).toEqual([]); // no final-vote-cast for an audience vote
     t.vote("aud2", t.truthId);
     expect(t.phase).toBe("voting");
+    for (const id of ["p1", "p2", "p3"]) expect(progressOf(t.state, id).hasVoted).toBe(false);
     t.vote("p1", t.optionOf("p2"));
     expect(t.lastEvent("final-vote-cast")!.payload).toEqual({ playerId: "p1", votes: 1, voters: 3 });
     t.vote("p2", t.optionOf("p1"));
@@ -1086,7 +1113,7 @@ describe("§2 audience", () => {
     expect(Object.keys(result.finalVotes).sort()).toEqual(["p1", "p2", "p3"]);
     expect(result.counts[t.truthId] ?? 0).toBe(0);
     expect(result.scores.every((s) => s.correctAnswerPoints === 0)).toBe(true);
-    const done = t.lastEvent("all-votes-submitted")!.payload as { counts: Record<string, number> };
+    const done = t.lastEvent("all-votes-submitted")!.payload;
     expect(done.counts[t.truthId] ?? 0).toBe(0);
   });
 
@@ -1097,7 +1124,7 @@ describe("§2 audience", () => {
     t.vote("aud3", t.truthId);
     t.skip();
     expect(lastResult(t).audiencePick).toBe(t.robotId);
-    expect(t.lastEvent("final-round-scores")!.payload["audiencePick"]).toBe(t.robotId);
+    expect(t.lastEvent("final-round-scores")!.payload.audiencePick).toBe(t.robotId);
   });
 
   it("§2 audiencePick is null on a tie", () => {
@@ -1135,13 +1162,32 @@ describe("§9 kick-player", () => {
     t.refuse(join("p3c", NAMES[2]!.toUpperCase(), { audience: true }), ErrorCode.Kicked);
   });
 
-  it("§9 a kicked player's reconnection is refused", () => {
+  it("§9 a kicked player's reconnection is refused with kicked: the token is banned for the game", () => {
     const t = Table.started({ players: 3 });
     t.act({ type: "drop", clientId: "p3" });
     t.act({ type: "kick-player", by: t.host, playerId: "p3" });
-    const out = t.try({ type: "reconnect", clientId: "p3" });
-    expect(out.ok).toBe(false);
+    t.refuse({ type: "reconnect", clientId: "p3" }, ErrorCode.Kicked);
     expect(t.state.players["p3"]).toBeUndefined();
+  });
+
+  it("§9 a kicked audience member's reconnection is refused with kicked", () => {
+    const t = Table.withPlayers({ players: 2 });
+    t.act(join("aud", "Fan", { audience: true }));
+    t.act({ type: "drop", clientId: "aud" });
+    t.act({ type: "kick-player", by: t.host, playerId: "aud" });
+    t.refuse({ type: "reconnect", clientId: "aud" }, ErrorCode.Kicked);
+  });
+
+  it("§9 play-again lifts the token bans with the name bans", () => {
+    const t = Table.started({ players: 3 });
+    t.act({ type: "kick-player", by: t.host, playerId: "p3" });
+    for (let r = 1; r <= 8; r++) {
+      t.playSilentRound();
+      t.next();
+    }
+    t.act({ type: "play-again", by: t.host });
+    expect(t.state.kickedIds).toEqual([]);
+    t.act(join("p3-again", NAMES[2]!));
   });
 
   it("§9 kick-player is host-only", () => {

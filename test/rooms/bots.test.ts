@@ -1,15 +1,15 @@
 /**
- * The bots (loadtest/brain.ts, loadtest/bots.ts) play a whole game against a real server: in
- * process through runBot(), and through the CLI as a child process.
+ * The bots (bots/: strategy, runner, connection, CLI) play a whole game against a real server:
+ * in process through runBot(), and through `npm run bots`'s CLI as a child process.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBot, type BotEvent, type BotHandle, type GameComplete } from "../../loadtest/brain.ts";
+import { runBot, type BotEvent, type BotHandle } from "../../bots/runner.ts";
+import type { GameComplete } from "../../src/protocol.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const NODE = fileURLToPath(new URL("../../node_modules/.bin/node", import.meta.url));
 
 let server: TestServer;
 
@@ -48,6 +48,12 @@ describe("bots", () => {
       expect(host.code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
       bots.push(await runBot({ ...common, name: "Bot Two", icon: "cat", code: host.code.toLowerCase() }));
       bots.push(await runBot({ ...common, name: "Bot Three", icon: "owl", code: host.code }));
+      // §10: a bot knows its (empty) private view as soon as it is in: the `own` child comes
+      // with the full state on join.
+      for (const b of bots) {
+        expect(b.room.state.players.get(b.sessionId)?.own, "the own child of the bot's row").toBeDefined();
+        expect(b.bot.snapshot().own).toEqual({ ownOptionIds: [], eliminationVote: null, finalVote: null });
+      }
 
       const results: GameComplete[] = await within(Promise.all(bots.map((b) => b.finished)), 45_000, "game-complete");
       for (const b of bots) expect(b.room.state.phase).toBe("final");
@@ -72,16 +78,20 @@ describe("bots", () => {
     }
   }, 60_000);
 
-  it("the CLI creates a room, plays a whole game and names the winner", async () => {
-    const child = spawn(NODE, ["loadtest/bots.ts", "--create", "--count", "3", "--endpoint", server.endpoint], {
+  it("`npm run bots` finds the server on PORT, creates a room, plays a whole game and names the winner", async () => {
+    // No --endpoint: the CLI must take the port from PORT, as `npm start` does (it used to ignore it).
+    const child = spawn("npm", ["run", "--silent", "bots", "--", "--create", "--count", "3"], {
       cwd: ROOT,
+      env: { ...process.env, PORT: String(server.port) },
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so a timeout ends npm and the node process it started alike.
+      detached: true,
     });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const killer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 60_000);
     const exitCode = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     clearTimeout(killer);
 

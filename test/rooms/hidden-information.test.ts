@@ -40,6 +40,8 @@ afterAll(async () => {
 const REVEAL_WORDS = ["truthId", "robotId", "authors", "correctAnswer", "robotAnswer", "eliminationVotes", "finalVotes", "source", "audiencePick"];
 const SECRET_PHASES = new Set(["", "lobby", "question", "elimination", "voting"]);
 const PLAYER_FIELDS = ["connected", "hasAnswered", "hasVoted", "icon", "id", "isHost", "name", "score"];
+/** GAME.md §10: a player's own row also carries its private `own` child, and only its own row. */
+const OWN_FIELDS = ["eliminationVote", "finalVote", "ownOptionIds"];
 const OPTION_FIELDS = ["eliminated", "id", "text"];
 
 function contains(bytes: Uint8Array, text: string): boolean {
@@ -103,10 +105,15 @@ describe("§8 hidden information", () => {
     }
   });
 
-  it("§8 §10 state snapshots carry only the public contract fields", () => {
+  it("§8 §10 state snapshots carry only the public contract fields, plus the client's own `own`", () => {
     for (const client of t.all) {
+      const isPlayer = t.players.includes(client);
       for (const { json, phase } of client.snapshots) {
-        for (const row of Object.values<any>(json.players)) expect(Object.keys(row).sort()).toEqual(PLAYER_FIELDS);
+        for (const [id, row] of Object.entries<any>(json.players)) {
+          const mine = isPlayer && id === client.id;
+          expect(Object.keys(row).sort()).toEqual(mine ? [...PLAYER_FIELDS, "own"].sort() : PLAYER_FIELDS);
+          if (mine) expect(Object.keys(row.own).sort()).toEqual(OWN_FIELDS);
+        }
         for (const option of json.options) expect(Object.keys(option).sort()).toEqual(OPTION_FIELDS);
         expect(Object.keys(json.question).sort()).toEqual(["id", "imageUrl", "text", "type"]);
         if (phase === "question" || phase === "lobby") expect(json.options).toEqual([]);

@@ -60,7 +60,7 @@ describe("§11 reconnection", () => {
     bob.send("submit-final-vote", { optionId: pickOther(t, 2, view, 1, [elimination.eliminatedId]) });
     const scores = await host.next("final-round-scores");
     expect(scores.finalVotes[alice.id]).toBe(aliceVote);
-    const aliceRow = scores.scores.find((r: any) => r.playerId === alice.id);
+    const aliceRow = scores.scores.find((r) => r.playerId === alice.id)!;
     expect(aliceRow.correctAnswerPoints + aliceRow.fooledPenalty).toBe(aliceVote === view.truthId ? 1000 : -500);
     await leaveAll([host, back, bob]);
   });

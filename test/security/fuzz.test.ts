@@ -13,18 +13,13 @@
 import fc from "fast-check";
 import { matchMaker } from "@colyseus/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ALL_ERROR_CODES } from "../../src/game/errors.ts";
+import { ALL_ERROR_CODES, MODES } from "../../src/protocol.ts";
 import { leaveAll, TestClient } from "../support/clients.ts";
 import {
   EscapedErrors,
-  FRAME,
-  msgpackMap,
-  msgpackStr,
   pollution,
   prototypeKeys,
   rawRequest,
-  roomDataFrame,
-  sendRaw,
   settledHeapUsed,
   type RawRequest,
 } from "../support/fuzz.ts";
@@ -120,7 +115,7 @@ const jsonBody: fc.Arbitrary<Buffer> = fc.oneof(
     icon: fc.oneof(fc.constantFrom("robot", "cat", "nope", ""), fc.jsonValue({ maxDepth: 1 })),
     audience: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
     hostPlays: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
-    mode: fc.oneof(fc.constantFrom("8-round", "12-round", "99-round"), fc.jsonValue({ maxDepth: 1 })),
+    mode: fc.oneof(fc.constantFrom(...MODES, "99-round"), fc.jsonValue({ maxDepth: 1 })),
     secondMillis: fc.oneof(fc.constant(1), fc.constant(-1), fc.double()),
     messagesPerSecond: fc.oneof(fc.constant(1e9), fc.constant(0)),
   }, { requiredKeys: [] }).map((o) => Buffer.from(JSON.stringify(o))) },
@@ -254,7 +249,7 @@ const nested = fc.integer({ min: 1, max: 300 }).map((depth) => {
   return v;
 });
 const shaped = fc.record({
-  answer: valueArb, optionId: valueArb, playerId: valueArb, mode: fc.oneof(valueArb, fc.constantFrom("8-round", "12-round")),
+  answer: valueArb, optionId: valueArb, playerId: valueArb, mode: fc.oneof(valueArb, fc.constantFrom(...MODES)),
   timers: fc.oneof(valueArb, fc.record({ question: valueArb, elimination: valueArb, voting: valueArb, results: valueArb, extra: valueArb }, { requiredKeys: [] })),
   extendedTimers: valueArb, familyFriendly: valueArb, extra: valueArb,
 }, { requiredKeys: [] });

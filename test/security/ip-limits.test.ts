@@ -11,9 +11,9 @@ import http from "node:http";
 import { Client } from "@colyseus/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, type Config } from "../../src/config.ts";
+import { ICONS } from "../../src/protocol.ts";
 import { ICON, joinError, leaveAll, TestClient } from "../support/clients.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { ICONS } from "../support/table.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

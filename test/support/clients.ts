@@ -3,6 +3,7 @@
  * raw frame they receive, with small helpers to wait for events and state.
  */
 import { Client, Room } from "@colyseus/sdk";
+import { ROOM_NAME, type Icon, type ServerEvents, type ServerEventType, type You } from "../../src/protocol.ts";
 
 export interface Received {
   type: string;
@@ -45,7 +46,7 @@ roomProto.dispatchMessage = function (this: any, type: string | number, message:
 };
 const recorders = new WeakMap<object, (type: string, payload: any) => void>();
 
-export const ICON = "robot";
+export const ICON: Icon = "robot";
 
 export class TestClient {
   readonly room: Room<any>;
@@ -83,7 +84,7 @@ export class TestClient {
 
   static async create(endpoint: string, options: Record<string, unknown>): Promise<TestClient> {
     const sdk = new Client(endpoint);
-    const room = await sdk.create("party", options);
+    const room = await sdk.create(ROOM_NAME, options);
     const client = new TestClient(sdk, room, endpoint);
     await client.waitState((s) => s.code === room.roomId);
     return client;
@@ -140,8 +141,11 @@ export class TestClient {
     });
   }
 
-  /** The next message of `type` not yet taken by an earlier call, optionally matching `match`. */
-  next(type: string, match: (payload: any) => boolean = () => true, timeoutMs?: number): Promise<any> {
+  /**
+   * The next message of `type` not yet taken by an earlier call, optionally matching `match`,
+   * typed by the protocol's event table.
+   */
+  next<K extends ServerEventType>(type: K, match: (payload: ServerEvents[K]) => boolean = () => true, timeoutMs?: number): Promise<ServerEvents[K]> {
     return this.until(() => {
       const from = this.#cursor.get(type) ?? 0;
       for (let i = from; i < this.received.length; i++) {
@@ -155,8 +159,8 @@ export class TestClient {
     }, `message ${type}`, timeoutMs).then((found) => found.value);
   }
 
-  /** The latest `you` message. */
-  get you(): any {
+  /** The latest `you` message (undefined before the first arrives). */
+  get you(): You {
     return [...this.received].reverse().find((m) => m.type === "you")?.payload;
   }
 

@@ -3,10 +3,9 @@
  * plan says, recording what every client sent so the tests can score it independently.
  */
 import { expect } from "vitest";
+import { ICONS } from "../../src/protocol.ts";
 import { TestClient } from "./clients.ts";
 import { secretIds } from "./pack.ts";
-
-export const ICONS = ["robot", "cat", "dog", "fox", "owl", "frog", "bear", "panda", "tiger", "lion", "penguin", "octopus"];
 
 export interface Table {
   code: string;

@@ -1,39 +1,46 @@
 /**
- * Bot players for Robots, from the command line.
+ * Bot players for Robots, from the command line (`npm run bots`).
  *
  *   npm run bots -- --code KXQT --count 3                # 3 bots join room KXQT and play
  *   npm run bots -- --code KXQT --count 2 --audience 2   # plus 2 audience bots
  *   npm run bots -- --create --count 4                   # a whole game alone: bot 1 creates and hosts
  *   ROBOTS_SECOND_MS=50 npm start  +  npm run bots -- --create --count 4   # a quick smoke test
  *
- * Prints one line per notable event and exits 0 when the game reaches `final` (standings and
- * winner printed). Ctrl-C leaves the room cleanly (exit 130). Bad arguments exit 2, a refused
- * join exits 1 with the server's code (e.g. `game-in-progress`, `room-full`, `not found`).
- * Strategy: loadtest/brain.ts. Run `npm run bots -- --help` for every option.
+ * The server is ws://127.0.0.1:PORT, with PORT from the environment as `npm start` reads it
+ * (default 2567); --port or --endpoint choose another. Prints one line per notable event and
+ * exits 0 when the game reaches `final` (standings and winner printed). Ctrl-C leaves the room
+ * cleanly (exit 130). Bad arguments exit 2, a refused join exits 1 with the server's code (e.g.
+ * `game-in-progress`, `room-full`, `not found`). Strategy: bots/strategy.ts.
  */
 import { parseArgs } from "node:util";
-import { botIcon, botName, JoinError, runBot, type Bot, type BotEvent, type BotHandle, type GameComplete, type RunBotOptions } from "./brain.ts";
+import { DEFAULTS } from "../src/config.ts";
+import { canonicalCode, CODE_ALPHABET, CODE_LENGTH, isRoomCode, MAX_PLAYERS, MIN_PLAYERS, MODES, type GameComplete, type Mode } from "../src/protocol.ts";
+import { JoinError } from "./connection.ts";
+import { startBots, type Bot, type BotEvent, type BotHandle } from "./runner.ts";
+import { DEFAULT_THINK_TIMES } from "./strategy.ts";
 
 const HELP = `Robots bots: join (or create) a room and play.
 
-  --code XXXX          room code to join (4 letters)
+  --code XXXX          room code to join (${CODE_LENGTH} letters)
   --create             create a room instead; the first bot hosts and starts once --count players joined
-  --count N            player bots (default 3; 2–8 with --create)
+  --count N            player bots (default 3; ${MIN_PLAYERS}–${MAX_PLAYERS} with --create)
   --audience N         extra audience bots that cast one audience vote per round (default 0)
-  --endpoint URL       server endpoint (default ws://127.0.0.1:2567)
+  --port N             server port on 127.0.0.1 (default: $PORT, else ${DEFAULTS.port})
+  --endpoint URL       server endpoint, e.g. ws://10.0.0.5:2567 (overrides --port and $PORT)
   --host               drive the flow (start/next round) if a joined bot becomes host (implied by --create)
-  --min-players N      with a hosting bot: start when N players are connected (default: --count with --create, else 2)
+  --min-players N      with a hosting bot: start when N players are connected (default: --count with --create, else ${MIN_PLAYERS})
   --games N            games to play; the hosting bot sends play-again in between (default 1)
-  --mode M             with --create: 8-round (default) or 12-round
-  --min-delay MS       shortest think time before an action (default 300)
-  --max-delay MS       longest think time before an action (default 1500)
-  --host-pause MS      hosting bot: pause on results before next-round (default 2500)
+  --mode M             with --create: ${MODES.join(" (default) or ")}
+  --min-delay MS       shortest think time before an action (default ${DEFAULT_THINK_TIMES.minDelayMs})
+  --max-delay MS       longest think time before an action (default ${DEFAULT_THINK_TIMES.maxDelayMs})
+  --host-pause MS      hosting bot: pause on results before next-round (default ${DEFAULT_THINK_TIMES.hostPauseMs})
   --quiet              only room-level lines (rounds, scores, result)
   -h, --help           this text`;
 
-class UsageError extends Error {}
+/** A bad argument or variable: one line on stderr, exit 2. */
+export class UsageError extends Error {}
 
-interface Args {
+export interface CliArgs {
   code: string | undefined;
   create: boolean;
   count: number;
@@ -42,7 +49,7 @@ interface Args {
   host: boolean;
   minPlayers: number;
   games: number;
-  mode: "8-round" | "12-round" | undefined;
+  mode: Mode | undefined;
   minDelayMs: number;
   maxDelayMs: number;
   hostPauseMs: number;
@@ -51,13 +58,27 @@ interface Args {
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`${name} must be a whole number, got "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
 
-export function parseCli(argv: string[]): Args | "help" {
+/**
+ * The server to play on: --endpoint as given; else 127.0.0.1 on --port, else on PORT from the
+ * environment (the variable `npm start` listens on), else on the server's default port.
+ */
+function endpointOf(endpoint: string | undefined, port: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (endpoint !== undefined) {
+    if (!/^wss?:\/\/[^/\s]+/.test(endpoint)) throw new UsageError(`--endpoint must look like ws://host:port, got "${endpoint}"`);
+    return endpoint.replace(/\/+$/, "");
+  }
+  const chosen = port !== undefined ? integer("--port", port, DEFAULTS.port, 1, 65535) : integer("PORT", env.PORT || undefined, DEFAULTS.port, 1, 65535);
+  return `ws://127.0.0.1:${chosen}`;
+}
+
+/** Reads the command line (and PORT); throws {@link UsageError} on anything it cannot use. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs | "help" {
   let values;
   try {
     ({ values } = parseArgs({
@@ -69,7 +90,8 @@ export function parseCli(argv: string[]): Args | "help" {
         create: { type: "boolean", default: false },
         count: { type: "string" },
         audience: { type: "string" },
-        endpoint: { type: "string", default: "ws://127.0.0.1:2567" },
+        port: { type: "string" },
+        endpoint: { type: "string" },
         host: { type: "boolean", default: false },
         "min-players": { type: "string" },
         games: { type: "string" },
@@ -86,36 +108,34 @@ export function parseCli(argv: string[]): Args | "help" {
   }
   if (values.help) return "help";
   const create = values.create!;
-  const code = values.code?.trim().toUpperCase();
+  const code = values.code === undefined ? undefined : canonicalCode(values.code);
   if (create && code) throw new UsageError("give either --code or --create, not both");
   if (!create && !code) throw new UsageError("missing --code XXXX (or --create to make a room)");
-  if (code && !/^[BCDFGHJKLMNPQRSTVWXZ]{4}$/.test(code)) {
-    throw new UsageError(`--code must be 4 letters from BCDFGHJKLMNPQRSTVWXZ, got "${values.code}"`);
+  if (code !== undefined && !isRoomCode(code)) {
+    throw new UsageError(`--code must be ${CODE_LENGTH} letters from ${CODE_ALPHABET}, got "${values.code}"`);
   }
-  const count = integer("count", values.count, 3, create ? 2 : 0, 8);
-  const audience = integer("audience", values.audience, 0, 0, 100);
+  const count = integer("--count", values.count, 3, create ? MIN_PLAYERS : 0, MAX_PLAYERS);
+  const audience = integer("--audience", values.audience, 0, 0, 100);
   if (count + audience === 0) throw new UsageError("nothing to do: --count and --audience are both 0");
-  const endpoint = values.endpoint!;
-  if (!/^wss?:\/\/[^/\s]+/.test(endpoint)) throw new UsageError(`--endpoint must look like ws://host:port, got "${endpoint}"`);
   const mode = values.mode;
-  if (mode !== undefined && mode !== "8-round" && mode !== "12-round") throw new UsageError(`--mode must be 8-round or 12-round, got "${mode}"`);
+  if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be ${MODES.join(" or ")}, got "${mode}"`);
   if (mode !== undefined && !create) throw new UsageError("--mode only applies with --create (the host sets the mode)");
-  const minDelayMs = integer("min-delay", values["min-delay"], 300, 0, 600_000);
-  const maxDelayMs = integer("max-delay", values["max-delay"], Math.max(1500, minDelayMs), 0, 600_000);
+  const minDelayMs = integer("--min-delay", values["min-delay"], DEFAULT_THINK_TIMES.minDelayMs, 0, 600_000);
+  const maxDelayMs = integer("--max-delay", values["max-delay"], Math.max(DEFAULT_THINK_TIMES.maxDelayMs, minDelayMs), 0, 600_000);
   if (maxDelayMs < minDelayMs) throw new UsageError("--max-delay must not be below --min-delay");
   return {
     code,
     create,
     count,
     audience,
-    endpoint: endpoint.replace(/\/+$/, ""),
+    endpoint: endpointOf(values.endpoint, values.port, env),
     host: create || values.host!,
-    minPlayers: integer("min-players", values["min-players"], create ? count : 2, 2, 8),
-    games: integer("games", values.games, 1, 1, 100),
-    mode,
+    minPlayers: integer("--min-players", values["min-players"], create ? count : MIN_PLAYERS, MIN_PLAYERS, MAX_PLAYERS),
+    games: integer("--games", values.games, 1, 1, 100),
+    mode: mode as Mode | undefined,
     minDelayMs,
     maxDelayMs,
-    hostPauseMs: integer("host-pause", values["host-pause"], 2500, 0, 600_000),
+    hostPauseMs: integer("--host-pause", values["host-pause"], DEFAULT_THINK_TIMES.hostPauseMs, 0, 600_000),
     quiet: values.quiet!,
   };
 }
@@ -134,7 +154,6 @@ const seenRoomEvents = new Set<string>();
 
 /** Formats one bot event; events every bot sees alike are printed once. */
 function print(event: BotEvent, bot: Bot, quiet: boolean): void {
-  const botName = bot.name;
   if ("room" in event) {
     const key = `${bot.memory.gamesCompleted}:${JSON.stringify(event)}`;
     if (seenRoomEvents.has(key)) return;
@@ -142,7 +161,7 @@ function print(event: BotEvent, bot: Bot, quiet: boolean): void {
   } else if (quiet) {
     return;
   }
-  const who = `[${botName}]`;
+  const who = `[${bot.name}]`;
   switch (event.type) {
     case "joined":
       return line(`${who} joined ${event.code} as ${event.audience ? "audience" : event.isHost ? "host + player" : "player"} (phase ${event.phase})`);
@@ -187,36 +206,8 @@ function printStandings(result: GameComplete, game: number): void {
 
 // ------------------------------------------------------------------ running
 
-const NAME_ATTEMPTS = 6;
-
-async function joinOne(args: Args, index: number, salt: number, code: string | undefined, audience: boolean): Promise<BotHandle> {
-  for (let attempt = 0; ; attempt++) {
-    const name = audience ? `Fan ${botName(index, salt, attempt)}`.slice(0, 16) : botName(index, salt, attempt);
-    const options: RunBotOptions = {
-      endpoint: args.endpoint,
-      name,
-      icon: botIcon(index, salt),
-      minDelayMs: args.minDelayMs,
-      maxDelayMs: args.maxDelayMs,
-      hostPauseMs: args.hostPauseMs,
-      drive: args.host,
-      minPlayers: args.minPlayers,
-      games: args.games,
-      audience,
-      onEvent: (event, bot) => print(event, bot, args.quiet),
-      ...(code ? { code } : { create: args.mode ? { mode: args.mode } : {} }),
-    };
-    try {
-      return await runBot(options);
-    } catch (error) {
-      if (error instanceof JoinError && error.code === "name-taken" && attempt + 1 < NAME_ATTEMPTS) continue;
-      throw error;
-    }
-  }
-}
-
 async function main(): Promise<number> {
-  let args: Args | "help";
+  let args: CliArgs | "help";
   try {
     args = parseCli(process.argv.slice(2));
   } catch (error) {
@@ -228,6 +219,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  const a = args;
 
   const handles: BotHandle[] = [];
   let exiting = false;
@@ -241,26 +233,37 @@ async function main(): Promise<number> {
     void leaveAll().then(() => process.exit(130));
   });
 
-  const salt = Math.floor(Math.random() * 16);
-  let code = args.code;
   try {
-    if (args.create) {
-      const host = await joinOne(args, 0, salt, undefined, false);
-      handles.push(host);
-      code = host.code;
-      line(`room code: ${code}  (join at the same server; the bots start when ${args.minPlayers} players are in)`);
-    }
-    for (let i = handles.length; i < args.count; i++) handles.push(await joinOne(args, i, salt, code, false));
-    for (let i = 0; i < args.audience; i++) handles.push(await joinOne(args, i, salt + 8, code, true));
+    await startBots({
+      endpoint: a.endpoint,
+      ...(a.code ? { code: a.code } : {}),
+      ...(a.mode ? { mode: a.mode } : {}),
+      players: a.count,
+      audience: a.audience,
+      minDelayMs: a.minDelayMs,
+      maxDelayMs: a.maxDelayMs,
+      hostPauseMs: a.hostPauseMs,
+      drive: a.host,
+      minPlayers: a.minPlayers,
+      games: a.games,
+      onEvent: (event, bot) => print(event, bot, a.quiet),
+      onBot: (handle) => handles.push(handle),
+      onCode: (code) => {
+        if (a.create) line(`room code: ${code}  (join at the same server; the bots start when ${a.minPlayers} players are in)`);
+      },
+    });
   } catch (error) {
     if (error instanceof JoinError && error.status === undefined) {
-      process.stderr.write(`bots: cannot reach the server at ${args.endpoint} (${error.code})\n`);
+      process.stderr.write(`bots: cannot reach the server at ${a.endpoint} (${error.code})\n`);
     } else {
       const reason = error instanceof JoinError ? `${error.code}${error.status ? ` (status ${error.status})` : ""}` : (error as Error).message;
       process.stderr.write(`bots: join refused: ${reason}\n`);
     }
-    await leaveAll();
     return 1;
+  }
+  if (exiting) {
+    await leaveAll();
+    return 130;
   }
 
   try {
@@ -278,4 +281,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exit(await main());
+if (import.meta.main) process.exit(await main());
