@@ -4,7 +4,7 @@
  */
 import { phaseMillis, type TimerName } from "./settings.ts";
 import type { GameState, Phase } from "./types.ts";
-import { seatedPlayers } from "./views.ts";
+import { anyPlayerConnected } from "./views.ts";
 
 /**
  * The legal phase transitions (GAME.md §3), plus `final → lobby` for play-again. Anything else
@@ -40,7 +40,7 @@ export function enter(s: GameState, to: Phase, now: number): void {
 /** Deadlines stop while no player is connected and resume with the time that was left. */
 export function refreshPause(s: GameState, now: number): void {
   const timed = PHASE_TIMER[s.phase] !== undefined;
-  const anyoneHere = seatedPlayers(s).some((p) => p.connected);
+  const anyoneHere = anyPlayerConnected(s);
   if (timed && !anyoneHere && !s.paused) {
     s.paused = true;
     s.pausedRemainingMs = Math.max(0, s.deadline - now);

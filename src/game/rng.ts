@@ -5,8 +5,8 @@
  * cipher, so its output cannot be told from random nor run backwards or forwards without the key;
  * the key is a fresh 256-bit seed the room draws from `node:crypto` for every game and keeps
  * server-side. The core stays pure and deterministic: the whole generator state is the seed (hex)
- * and how many 32-bit words were used, plain data inside the game state, so `structuredClone`,
- * replay and "a refused action changes nothing" all keep working.
+ * and how many 32-bit words were used, plain data inside the game state, so copy-on-write
+ * updates, replay and "a refused action changes nothing" all keep working.
  *
  * Each seed keys exactly one game's stream, so a fixed nonce is safe.
  */

@@ -215,14 +215,16 @@ function closeVoting(s: GameState, ctx: Ctx, ev: GameEvent[]): void {
     truthId,
     robotId,
     eliminatedId: round.eliminatedId,
-    authors: Object.fromEntries(round.options.filter((o) => o.source === "player").map((o) => [o.id, o.authors])),
+    // Copied: the result also goes out as an event, which must hold plain arrays, not drafts.
+    authors: Object.fromEntries(round.options.filter((o) => o.source === "player").map((o) => [o.id, [...o.authors]])),
     eliminationVotes: { ...round.eliminationVotes },
     finalVotes: { ...round.finalVotes },
     audiencePick: audiencePick(round.audienceVotes),
     counts,
     scores,
     winners,
-    standings: standings(roster),
+    // A fresh read: `roster` is a snapshot from before this round's points were added.
+    standings: standings(rosterOrder(s)),
   };
   round.result = result;
   s.history.push(result);
@@ -234,7 +236,10 @@ function closeVoting(s: GameState, ctx: Ctx, ev: GameEvent[]): void {
 function finishGame(s: GameState, ctx: Ctx, ev: GameEvent[]): void {
   enter(s, "final", 0);
   s.completedAt = ctx.now;
-  s.standings = standings(Object.values(s.players));
-  s.winners = winnersOf(s.standings);
-  ev.push({ type: "game-complete", payload: gameCompletePayload(s) });
+  const rows = standings(Object.values(s.players));
+  const winners = winnersOf(rows);
+  s.standings = rows;
+  s.winners = winners;
+  // Built from the plain rows, not read back through the draft.
+  ev.push({ type: "game-complete", payload: gameCompletePayload({ gameId: s.gameId, winners, standings: rows }) });
 }

@@ -94,6 +94,11 @@ export interface RoundState {
   result: RoundResult | null;
 }
 
+/**
+ * One room's game at one moment. A state is a value: `apply()` never changes one, and the state it
+ * returns shares every part the action left alone with the state it was given, so nothing else may
+ * change a state in place either (that would change earlier states, a game log's start among them).
+ */
 export interface GameState {
   code: string;
   phase: Phase;

@@ -3,22 +3,47 @@
  * payloads the room sends again on join or reconnection. Nothing here changes a state, so every
  * other part of the rules (and the room's projection) may use it.
  */
+import { current, isDraft } from "mutative";
 import type { FinalRoundScores, GameComplete, You } from "../protocol.ts";
 import type { GameState, Player, PublicQuestion, Question, RoundResult } from "./types.ts";
 
 /** The private `you` message of one client (GAME.md §10): the protocol's `you` payload. */
 export type PrivateView = You;
 
-/** Every player row of the game (gone ones included), in join order. */
-export function rosterOrder(s: GameState): Player[] {
-  return Object.values(s.players).sort((a, b) => a.joinOrder - b.joinOrder);
+/**
+ * The player rows as plain objects. Inside `apply()` the state is a mutative draft, where every
+ * field read of every player goes through a proxy; listing the players that way, several times per
+ * action, cost more than the rest of the action. `current` gives the rows as they are at this point
+ * of the action (the unchanged ones are the previous state's own objects), so the rows handed out
+ * are read-only: a rule changes a player through `s.players[id]`.
+ */
+function playerRows(s: GameState): readonly Readonly<Player>[] {
+  return Object.values(isDraft(s) ? current(s.players) : s.players);
 }
 
-/** Players still in the game (not gone), in join order. */
-export function seatedPlayers(s: GameState): Player[] {
-  return Object.values(s.players)
+/** Every player row of the game (gone ones included), in join order. Read-only rows. */
+export function rosterOrder(s: GameState): Readonly<Player>[] {
+  return playerRows(s).toSorted((a, b) => a.joinOrder - b.joinOrder);
+}
+
+/** Players still in the game (not gone), in join order. Read-only rows. */
+export function seatedPlayers(s: GameState): Readonly<Player>[] {
+  return playerRows(s)
     .filter((p) => !p.gone)
     .sort((a, b) => a.joinOrder - b.joinOrder);
+}
+
+/**
+ * Is any seated player connected? It runs after every action, often right after players changed
+ * (where `current` would copy them all), so it reads the draft itself and stops at the first one.
+ */
+export function anyPlayerConnected(s: GameState): boolean {
+  const players = s.players;
+  for (const id in players) {
+    const p = players[id]!;
+    if (p.connected && !p.gone) return true;
+  }
+  return false;
 }
 
 /** The player with this id, unless there is none or they left for good. */
@@ -27,8 +52,8 @@ export function activePlayer(s: GameState, id: string): Player | undefined {
   return p && !p.gone ? p : undefined;
 }
 
-/** Players the current phase waits for: connected, seated, not audience. */
-export function expectedActors(s: GameState): Player[] {
+/** Players the current phase waits for: connected, seated, not audience. Read-only rows. */
+export function expectedActors(s: GameState): Readonly<Player>[] {
   return seatedPlayers(s).filter((p) => p.connected);
 }
 
@@ -76,7 +101,7 @@ export function roundScoresPayload(r: RoundResult): FinalRoundScores {
 }
 
 /** The `game-complete` payload of a finished game (GAME.md §10). */
-export function gameCompletePayload(s: GameState): GameComplete {
+export function gameCompletePayload(s: Pick<GameState, "gameId" | "winners" | "standings">): GameComplete {
   // A finished game always has its id (start-game sets it); "" only for a state that never started.
   return { gameId: s.gameId ?? "", winners: s.winners, standings: s.standings };
 }

@@ -5,10 +5,10 @@
  */
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { apply, createGame, type Action } from "../../src/game/rules.ts";
+import { apply, createGame, type Action, type Outcome } from "../../src/game/rules.ts";
 import type { GameState, Mode, Phase } from "../../src/game/types.ts";
 import { MODES } from "../../src/protocol.ts";
-import { ICON_CYCLE, NAMES, pid, pool, T0, testSeed } from "./helpers.ts";
+import { ICON_CYCLE, NAMES, pid, pool, T0, Table, testSeed } from "./helpers.ts";
 
 /** GAME.md §3 (plus §9 play-again: final → lobby). */
 const LEGAL: Record<Phase, Phase[]> = {
@@ -51,6 +51,14 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
 });
 
 class Violation extends Error {}
+
+/** Freezes a state and everything it holds; parts shared with an earlier, frozen state are skipped. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
+}
 
 function check(cond: boolean, message: string): void {
   if (!cond) throw new Violation(message);
@@ -139,8 +147,11 @@ function checkFinal(s: GameState): void {
   check(JSON.stringify([...s.winners].sort()) === JSON.stringify(rows.filter((r) => r.place === 1).map((r) => r.playerId).sort()), "§7 winners = all with place 1");
 }
 
+/** Sees every action of a random game with the state it was applied to and its outcome. */
+type Observer = (before: GameState, action: Action, out: Outcome) => void;
+
 /** Plays one random game and returns its final state; throws Violation on a broken invariant. */
-function playRandomGame(cfg: Config, steps: readonly Step[]): GameState {
+function playRandomGame(cfg: Config, steps: readonly Step[], observe?: Observer): GameState {
   let now = T0;
   let s = createGame({ code: "BCDF" });
   const questionPool = pool(40);
@@ -149,6 +160,7 @@ function playRandomGame(cfg: Config, steps: readonly Step[]): GameState {
   const run = (action: Action, mustSucceed = false): boolean => {
     const before = JSON.stringify(s);
     const out = apply(s, action, { now });
+    observe?.(s, action, out);
     if (!out.ok) {
       check(!mustSucceed, `${action.type} refused: ${out.error.code} ${out.error.message}`);
       check(JSON.stringify(s) === before, `§9 refused ${action.type} changed the state`);
@@ -233,6 +245,48 @@ describe("properties of random games", () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  // Issue #9: apply() shares the unchanged parts of a state instead of deep-copying it. Every state
+  // of a game is deep-frozen as soon as it exists (a write to it then throws) and its JSON kept, so
+  // no later action, accepted or refused, may change any earlier state, shared parts included.
+  it("§9 no action, accepted or refused, changes an earlier state; an accepted one shares what it left alone", () => {
+    fc.assert(
+      fc.property(configArb, fc.array(stepArb, { minLength: 50, maxLength: 300, size: "max" }), (cfg, steps) => {
+        const seen: { state: GameState; json: string }[] = [];
+        const observe: Observer = (before, action, out) => {
+          if (seen.length === 0) seen.push({ state: deepFreeze(before), json: JSON.stringify(before) });
+          // A refusal hands nothing back: the caller goes on with the (frozen) state it passed in.
+          if (!out.ok) return;
+          // Events leave the room as messages: plain data, no draft (a revoked proxy cannot be cloned).
+          expect(structuredClone(out.events)).toEqual(JSON.parse(JSON.stringify(out.events)));
+          // Stale timeouts, repeated reconnects: accepted, nothing changed, the same object back.
+          if (out.state === before) return;
+          // Shared structure: a part of the state whose content did not change is the same object
+          // (a start-game may still replace an empty list by a fresh empty one).
+          for (const key of ["settings", "players", "questions", "history", "kickedNames", "kickedIds"] as const) {
+            const part: object = before[key];
+            const empty = Object.keys(part).length === 0;
+            if (!empty && JSON.stringify(out.state[key]) === JSON.stringify(part)) {
+              check(out.state[key] === part, `${action.type} copied the unchanged ${key}`);
+            }
+          }
+          seen.push({ state: deepFreeze(out.state), json: JSON.stringify(out.state) });
+        };
+        playRandomGame(cfg, steps, observe);
+        for (const [i, { state, json }] of seen.entries()) check(JSON.stringify(state) === json, `state ${i} changed after it was returned`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("§9 an accepted action that changes nothing returns the very state it was given", () => {
+    const t = Table.started({ players: 3 });
+    const before = t.state;
+    const stale = apply(before, { type: "timeout" }, { now: t.now });
+    const again = apply(before, { type: "reconnect", clientId: pid(2) }, { now: t.now });
+    expect(stale.ok && stale.state).toBe(before);
+    expect(again.ok && again.state).toBe(before);
   });
 
   it("§7 the multipliers of a game sum to 13 for 8 rounds and 19 for 12 rounds", () => {

@@ -986,6 +986,14 @@ describe("§7 scoring in play", () => {
     expect(t.lastEvent("all-votes-submitted")!.payload).toMatchObject({ truthId: t.truthId, robotId: t.robotId });
   });
 
+  it("§7 §10 a round's standings carry the scores after that round, in final-round-scores and the record", () => {
+    const t = scoredRound();
+    const after = Object.fromEntries(Object.values(t.state.players).map((p) => [p.id, p.score]));
+    const shown = (rows: { playerId: string; score: number }[]) => Object.fromEntries(rows.map((r) => [r.playerId, r.score]));
+    expect(shown(t.lastEvent("final-round-scores")!.payload.standings)).toEqual(after);
+    expect(shown(lastResult(t).standings)).toEqual(after);
+  });
+
   it("§7 a final vote for the robot's answer is −500, and a score never drops below 0", () => {
     const t = Table.started({ players: 2 });
     t.answerAll();
