@@ -6,7 +6,6 @@ import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/cor
 import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { monitor } from "@colyseus/monitor";
-import { WebSocketTransport } from "@colyseus/ws-transport";
 import express from "express";
 import { join } from "node:path";
 import { ConfigError, type Config } from "./config.ts";
@@ -17,10 +16,12 @@ import { IpLimits } from "./http/ipLimits.ts";
 import { guardHttpServer } from "./http/requestGuard.ts";
 import { hideInternalMatchmakeErrors, httpErrorHandler } from "./http/errors.ts";
 import { answerScreenedRequests, MONITOR_PATH, screenRawRequest } from "./http/rawRequest.ts";
+import { webRouter } from "./http/web.ts";
 import { logger } from "./logger.ts";
 import { registry, watchRecorder } from "./metrics.ts";
 import { openPersistence, type Persistence } from "./persistence/index.ts";
 import { MESSAGE_MAX_BYTES, ROOM_NAME } from "./protocol.ts";
+import { SpreadHeartbeatTransport } from "./rooms/heartbeat.ts";
 import { onGameComplete, PartyRoom, setQuestionSource } from "./rooms/PartyRoom.ts";
 import { selectProcessForNewRoom } from "./rooms/placement.ts";
 
@@ -52,7 +53,8 @@ export function createServer(config: Config, persistence: Persistence): Server {
     ...shared,
     ...(config.publicAddress ? { publicAddress: config.publicAddress } : {}),
     // GAME.md §11: any one larger message closes the sender's socket (1009, "message too big").
-    transport: new WebSocketTransport({ maxPayload: MESSAGE_MAX_BYTES }),
+    // Dead sockets are found by pings spread over time, not all at once (src/rooms/heartbeat.ts).
+    transport: new SpreadHeartbeatTransport({ maxPayload: MESSAGE_MAX_BYTES }),
     rooms: {
       [ROOM_NAME]: defineRoom(PartyRoom, {
         secondMillis: config.secondMillis,
@@ -73,6 +75,8 @@ export function createServer(config: Config, persistence: Persistence): Server {
         res.type(registry.contentType).send(await registry.metrics());
       });
       app.use("/api", apiRouter(persistence.database.db));
+      // The browser client: /host, /, /join/:code and its bundles (issue #10).
+      app.use(webRouter({ listenHost: config.host }));
       app.use(express.static(PUBLIC_DIR, { maxAge: "1h" }));
       if (config.monitor) {
         // loadConfig refuses MONITOR=true without credentials; a hand-built Config must not slip past.

@@ -5,8 +5,8 @@
  * It decides no rule itself.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { ErrorCode as MatchmakeCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Delayed } from "@colyseus/core";
-import { StateView } from "@colyseus/schema";
+import { ErrorCode as MatchmakeCode, matchMaker, Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { Encoder, StateView } from "@colyseus/schema";
 import { TokenBucket } from "limiter";
 import { PartyState } from "../../schema/PartyState.ts";
 import type { GameError } from "../game/errors.ts";
@@ -19,6 +19,7 @@ import {
   roundScoresPayload,
   type Action,
   type GameEvent,
+  type PrivateView,
 } from "../game/rules.ts";
 import { SEED_BYTES } from "../game/rng.ts";
 import { DEFAULTS } from "../config.ts";
@@ -62,6 +63,22 @@ export const DEFAULT_ROOM_SETTINGS: PartyRoomSettings = {
   maxAudiencePerIp: DEFAULTS.maxAudiencePerIp,
 };
 
+/**
+ * The room sends each patch itself, right after the change (#commit), so there is no patch loop.
+ * Colyseus has no plain "off": a `patchRate` of null or 0 makes it tick the room clock every
+ * 16 ms instead. An interval this long (the longest Node timers allow, 24.8 days, beyond the
+ * room's lifetime) never fires, so an idle room runs nothing per second. The room's own timers
+ * are Node timers for the same reason: the room clock only runs while something ticks it.
+ */
+const NO_PATCH_LOOP_MS = 2 ** 31 - 1;
+
+/**
+ * Each room's encoder holds two buffers of this size (Colyseus's default is 16 KiB each). The
+ * largest full state of a room (8 players, 10 options of 100 four-byte characters, the
+ * question) stays under 6 KiB; a larger one still encodes, Colyseus grows the buffer.
+ */
+Encoder.BUFFER_SIZE = 8 * 1024;
+
 /** Delay of the repeated `you` after a join or reconnection. */
 const GREETING_REPEAT_MS = 300;
 
@@ -76,6 +93,27 @@ let questionSource: () => Promise<readonly Question[]> = loadQuestionPack;
 export function setQuestionSource(source: () => Promise<readonly Question[]>): void {
   questionSource = source;
 }
+
+/**
+ * The pool the rooms hold. The source hands out a new array whenever its cache refreshes (every
+ * 30 s with the database), so rooms made minutes apart would each keep their own copy of every
+ * question (about 80 KB for the shipped pack); while the questions are the same, every room
+ * holds this one array instead.
+ */
+let sharedPool: readonly Question[] = [];
+function adoptPool(pool: readonly Question[]): readonly Question[] {
+  if (pool !== sharedPool && !sameQuestions(pool, sharedPool)) sharedPool = pool;
+  return sharedPool;
+}
+
+function sameQuestions(a: readonly Question[], b: readonly Question[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((q, i) => {
+    const r = b[i]!;
+    const keys = Object.keys(q) as (keyof Question)[];
+    return keys.length === Object.keys(r).length && keys.every((k) => q[k] === r[k]);
+  });
+}
 const completeListeners = new Set<GameCompleteListener>();
 export function onGameComplete(listener: GameCompleteListener): () => void {
   completeListeners.add(listener);
@@ -84,15 +122,18 @@ export function onGameComplete(listener: GameCompleteListener): () => void {
 
 export class PartyRoom extends Room<{ state: PartyState }> {
   override state = new PartyState();
+  // Read by Colyseus before onCreate, so the default 50 ms loop is never started.
+  override patchRate = NO_PATCH_LOOP_MS;
 
   #game!: GameState;
   #settings: PartyRoomSettings = DEFAULT_ROOM_SETTINGS;
   #pool: readonly Question[] = [];
   #code: string | undefined;
-  #timer: Delayed | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #timers = new Set<NodeJS.Timeout>();
   #timerDeadline = 0;
-  #sentPrivate = new Map<string, string>();
-  #buckets = new Map<string, TokenBucket>();
+  /** Per session: its message budget and the private view it was last sent (one map, not two: memory per room). */
+  #sessions = new Map<string, SessionData>();
   #log: ActionLog | null = null;
   /** The session whose create request made the room: the host once it joins (GAME.md §2). */
   #creatorId: string | undefined;
@@ -109,7 +150,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     closeFloodingClients(this, this.#settings.messagesPerSecond * FLOOD_FACTOR, CloseCode.Flood, (client) => {
       logger.warn({ roomId: this.roomId, sessionId: client.sessionId }, "client closed for flooding");
     });
-    this.#pool = await questionSource();
+    this.#pool = adoptPool(await questionSource());
     const code = await claimRoomCode(this.presence, (c) => matchMaker.driver.has(c));
     this.#code = code;
     this.roomId = code;
@@ -119,13 +160,13 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     await watchCreatorSeat(this, (sessionId, seconds) => {
       this.#creatorId = sessionId;
       // A creator that never connects must not leave the room without a host forever.
-      this.clock.setTimeout(() => this.#lifecycle({ type: "creator-absent" }), seconds * 1000 + CREATOR_GRACE_MS);
+      this.#after(seconds * 1000 + CREATOR_GRACE_MS, () => this.#lifecycle({ type: "creator-absent" }));
     });
     this.onMessage("*", (client, type, payload) => this.#onClientMessage(client, type, payload));
-    this.clock.setTimeout(() => void this.disconnect(), ROOM_LIFETIME_MS);
-    this.clock.setInterval(() => {
+    this.#after(ROOM_LIFETIME_MS, () => void this.disconnect());
+    this.#every(CODE_RENEW_MS, () => {
       renewRoomCode(this.presence, code).catch((err) => logger.warn({ err, roomId: code }, "could not renew the room code claim"));
-    }, CODE_RENEW_MS);
+    });
   }
 
   override onJoin(client: Client, options: unknown) {
@@ -167,20 +208,56 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     if (error) throw this.#refuseJoin(client, error.code);
     // Before the full state goes out: the returning player's `own` data must be in it.
     this.#showOwnRow(client);
-    this.#sentPrivate.delete(client.sessionId);
+    this.#session(client.sessionId).sent = undefined;
     this.#greet(client);
   }
 
   override onLeave(client: Client) {
     // The seat is gone for good: free the view's slot now rather than at garbage collection.
     client.view?.dispose();
-    this.#sentPrivate.delete(client.sessionId);
-    this.#buckets.delete(client.sessionId);
+    this.#sessions.delete(client.sessionId);
     if (this.#knows(client.sessionId)) this.#lifecycle({ type: "leave", clientId: client.sessionId });
   }
 
   override async onDispose() {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     if (this.#code) await releaseRoomCode(this.presence, this.#code);
+  }
+
+  // ------------------------------------------------------------ timers
+
+  /**
+   * A one-off Node timer owned by the room: cleared on dispose, and a throw inside it is reported
+   * like one in any other room callback. Unreferenced: a room's timers never keep a process alive.
+   */
+  #after(ms: number, run: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#guarded(run, "setTimeout");
+    }, ms).unref();
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #every(ms: number, run: () => void): NodeJS.Timeout {
+    const timer = setInterval(() => this.#guarded(run, "setInterval"), ms).unref();
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #cancel(timer: NodeJS.Timeout | undefined): void {
+    if (!timer) return;
+    clearTimeout(timer);
+    this.#timers.delete(timer);
+  }
+
+  #guarded(run: () => void, methodName: string): void {
+    try {
+      run();
+    } catch (error) {
+      this.onUncaughtException(error as Error, methodName);
+    }
   }
 
   /**
@@ -247,14 +324,19 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   }
 
   #bucket(sessionId: string): TokenBucket {
-    let bucket = this.#buckets.get(sessionId);
-    if (!bucket) {
+    const session = this.#session(sessionId);
+    if (!session.bucket) {
       const rate = this.#settings.messagesPerSecond;
-      bucket = new TokenBucket({ bucketSize: rate, tokensPerInterval: rate, interval: "second" });
-      bucket.content = rate;
-      this.#buckets.set(sessionId, bucket);
+      session.bucket = new TokenBucket({ bucketSize: rate, tokensPerInterval: rate, interval: "second" });
+      session.bucket.content = rate;
     }
-    return bucket;
+    return session.bucket;
+  }
+
+  #session(sessionId: string): SessionData {
+    let session = this.#sessions.get(sessionId);
+    if (!session) this.#sessions.set(sessionId, (session = {}));
+    return session;
   }
 
   // ------------------------------------------------------------ applying outcomes
@@ -286,8 +368,13 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     this.#game = next;
     project(next, this.state);
     for (const client of this.clients) this.#showOwnRow(client);
-    for (const event of events) this.broadcast(event.type, event.payload, { afterNextPatch: true });
-    this.#syncPrivate();
+    // The patch goes out now rather than at a tick, and before anything that refers to it: a
+    // client holds the state an event or its `you` names when that arrives (docs/PROTOCOL.md §6,
+    // §8). Clients still joining get none of it now; their full state comes first, then what
+    // was queued for them.
+    this.broadcastPatch();
+    this.#syncPrivate(previous.current === next.current);
+    for (const event of events) this.broadcast(event.type, event.payload);
     this.#syncTimer();
     for (const id of next.kickedIds) {
       if (!previous.kickedIds.includes(id)) this.clients.get(id)?.leave(CloseCode.Consented, KICKED_CLOSE_REASON);
@@ -313,30 +400,40 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     if (!client.view.has(row)) client.view.add(row);
   }
 
-  /** `you` goes to a client whenever its private view changes (GAME.md §10). */
-  #syncPrivate() {
-    for (const client of this.clients) {
-      const view = privateView(this.#game, client.sessionId);
-      const serialized = JSON.stringify(view);
-      if (this.#sentPrivate.get(client.sessionId) === serialized) continue;
-      this.#sentPrivate.set(client.sessionId, serialized);
-      client.send("you", view, { afterNextPatch: true });
-    }
+  /**
+   * `you` goes to a client whenever its private view changes (GAME.md §10). Everything a private
+   * view is made of lives in the round (`current`), and the rules never change a committed
+   * state in place, so a commit that kept the round object changed no one's view: nothing to do.
+   * A client that has just joined or returned gets its view from #greet.
+   */
+  #syncPrivate(roundKept: boolean) {
+    if (roundKept) return;
+    for (const client of this.clients) this.#sendPrivate(client);
+  }
+
+  /** Sends `you` unless this client was last sent the same view. */
+  #sendPrivate(client: Client) {
+    const view = privateView(this.#game, client.sessionId);
+    const session = this.#session(client.sessionId);
+    if (session.sent && samePrivateView(session.sent, view)) return;
+    session.sent = view;
+    client.send("you", view);
   }
 
   /** On join and reconnection: the private view, and what a screen needs to redraw results. */
   #greet(client: Client) {
-    this.#syncPrivate();
+    this.#sendPrivate(client);
     // Frames that follow the join can reach an SDK before the app's `await join()` resumes and
     // registers its handlers; a second `you` a moment later reaches every client.
-    this.clock.setTimeout(() => {
+    this.#after(GREETING_REPEAT_MS, () => {
       if (this.clients.get(client.sessionId) === client) client.send("you", privateView(this.#game, client.sessionId));
-    }, GREETING_REPEAT_MS);
+    });
+    // A client being greeted is still joining: what is sent now reaches it after its full state.
     const game = this.#game;
     if (game.phase === "results" && game.current?.result) {
-      client.send("final-round-scores", roundScoresPayload(game.current.result), { afterNextPatch: true });
+      client.send("final-round-scores", roundScoresPayload(game.current.result));
     } else if (game.phase === "final") {
-      client.send("game-complete", gameCompletePayload(game), { afterNextPatch: true });
+      client.send("game-complete", gameCompletePayload(game));
     }
   }
 
@@ -344,29 +441,39 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   #syncTimer() {
     const deadline = this.#game.deadline;
     if (deadline === this.#timerDeadline) return;
-    this.#timer?.clear();
+    this.#cancel(this.#timer);
     this.#timer = undefined;
     this.#timerDeadline = deadline;
     if (deadline === 0) return;
-    // The room clock measures from its last tick, so it can fire a little before the wall-clock
+    // A Node timer runs on the monotonic clock and can fire a little before the wall-clock
     // deadline; then it waits out the rest. No phase ends before its deadline.
     const fire = () => {
       const remaining = deadline - Date.now();
       if (remaining > 0) {
-        this.#timer = this.clock.setTimeout(fire, remaining);
+        this.#timer = this.#after(remaining, fire);
         return;
       }
       this.#timerDeadline = 0;
       this.#timer = undefined;
       this.#lifecycle({ type: "timeout" });
     };
-    this.#timer = this.clock.setTimeout(fire, Math.max(0, deadline - Date.now()));
+    this.#timer = this.#after(Math.max(0, deadline - Date.now()), fire);
   }
 
   #knows(id: string): boolean {
     const g = this.#game;
     return !!g.players[id] || !!g.audience[id] || g.displayHost?.id === id;
   }
+}
+
+interface SessionData {
+  bucket?: TokenBucket;
+  sent?: PrivateView;
+}
+
+function samePrivateView(a: PrivateView, b: PrivateView): boolean {
+  if (a.playerId !== b.playerId || a.eliminationVote !== b.eliminationVote || a.finalVote !== b.finalVote) return false;
+  return a.ownOptionIds.length === b.ownOptionIds.length && a.ownOptionIds.every((id, i) => id === b.ownOptionIds[i]);
 }
 
 function positive(value: unknown, fallback: number): number {

@@ -5,6 +5,10 @@
  * child, the rules' private view of that player, which the schema tags for views and the room
  * shows to the row's owner alone. Values are written only when they change, so a patch carries
  * only what moved.
+ *
+ * The rules never change a committed state in place: an action returns new objects for what it
+ * changed and keeps the others. So a part of the view whose inputs are the very objects it was
+ * last projected from is already up to date, and is skipped (issue #9: this runs on every action).
  */
 import { OptionState, PartyState, PlayerState, type OwnState } from "../../schema/PartyState.ts";
 import { privateView, progressOf, publicQuestion } from "../game/views.ts";
@@ -16,11 +20,17 @@ function assign<T extends object>(target: T, values: Partial<T>): void {
   }
 }
 
+/** The state each view was last brought up to date with. */
+const projectedFrom = new WeakMap<PartyState, GameState>();
+
 /**
  * Brings `view` up to date with `game`. Options and every player's `own` ids are written in this
  * one pass, so a client receives its own option ids in the same patch as the options they name.
  */
 export function project(game: GameState, view: PartyState): void {
+  const last = projectedFrom.get(view);
+  projectedFrom.set(view, game);
+  if (last === game) return;
   assign(view, {
     code: game.code,
     phase: game.phase,
@@ -30,9 +40,11 @@ export function project(game: GameState, view: PartyState): void {
     hostId: game.hostId,
     deadline: game.deadline,
     paused: game.paused,
-    audienceCount: Object.values(game.audience).filter((m) => m.connected).length,
+    audienceCount: last?.audience === game.audience ? view.audienceCount : Object.values(game.audience).filter((m) => m.connected).length,
   });
-  assign(view.settings, { ...game.settings });
+  if (last?.settings !== game.settings) assign(view.settings, { ...game.settings });
+  // Rows, `own` views, the question and the options are made of these alone.
+  if (last && last.players === game.players && last.current === game.current && last.phase === game.phase && last.hostId === game.hostId) return;
 
   for (const id of [...view.players.keys()]) {
     if (!game.players[id]) view.players.delete(id);

@@ -72,10 +72,19 @@ export interface PlayedRound {
   scores: any;
 }
 
+/**
+ * The server answers each step at once (issue #9), so a round can take milliseconds; a host that
+ * plays sends four messages a round (three here, `next-round` after), and GAME.md §11 refuses more
+ * than 20 a second sustained. Steps this far apart keep every client under that rate.
+ */
+const STEP_MS = 70;
+const step = () => new Promise((resolve) => setTimeout(resolve, STEP_MS));
+
 /** Plays the current round from `question` to `results`. */
 export async function playRound(t: Table, plan: RoundPlan): Promise<PlayedRound> {
   const started = await t.host.next("round-started");
   await Promise.all(t.all.map((c) => c.waitPhase("question")));
+  await step();
   t.players.forEach((p, i) => {
     const answer = plan.answer(i, started.round);
     if (answer !== undefined) p.send("submit-answer", { answer });
@@ -95,6 +104,7 @@ export async function playRound(t: Table, plan: RoundPlan): Promise<PlayedRound>
   const view: RoundView = { round: started.round, questionId: started.question.id, options, own, ...secretIds(started.question.id, options) };
 
   const eliminationVotes: Record<string, string> = {};
+  await step();
   t.players.forEach((p, i) => {
     const optionId = plan.eliminate(i, view);
     if (optionId !== undefined) {
@@ -116,6 +126,7 @@ export async function playRound(t: Table, plan: RoundPlan): Promise<PlayedRound>
   });
   // Audience votes land before the players' last vote closes the phase.
   await Promise.all(t.audience.map((a) => (audienceVotes[a.id] ? a.until(() => a.you?.finalVote, "audience vote confirmed") : null)));
+  await step();
   t.players.forEach((p, i) => {
     const optionId = plan.vote(i, view, eliminationComplete.eliminatedId);
     if (optionId !== undefined) {
