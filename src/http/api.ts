@@ -7,6 +7,7 @@ import { Router, type Request, type Response } from "express";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { gamesInRoom, getGame, leaderboard, playerStats } from "../persistence/gamesRepo.ts";
+import { ReadCache, writesOf } from "../persistence/readCache.ts";
 import type { Database } from "../persistence/schema.ts";
 import { canonicalCode, isRoomCode } from "../protocol.ts";
 import { DatabaseUnavailable } from "./errors.ts";
@@ -26,8 +27,21 @@ function badRequest(res: Response, error: z.ZodError) {
   res.status(400).json({ error: error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ") });
 }
 
+/** A body already serialised (and cached as such): a cache hit costs no JSON.stringify. */
+function sendJson(res: Response, body: string) {
+  res.type("json").send(body);
+}
+
+/** How long an API answer is reused, and how many are kept (issue 12: a flood costs one query per key). */
+export const API_CACHE_TTL_MS = 2_000;
+export const API_CACHE_ENTRIES = 1_000;
+
 export function apiRouter(db: Kysely<Database>): Router {
   const router = Router();
+  // Answers are reused for API_CACHE_TTL_MS at most, and never past a write through `db` (a
+  // finished game, the leaderboard refresh after it): see ../persistence/readCache.ts.
+  const writes = writesOf(db);
+  const cache = new ReadCache({ ttlMs: API_CACHE_TTL_MS, max: API_CACHE_ENTRIES, version: () => writes?.count ?? 0 });
   // Parameters are validated before any query runs, so a handler that still fails means the
   // database did not answer.
   const route = (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: (e?: unknown) => void) =>
@@ -36,35 +50,36 @@ export function apiRouter(db: Kysely<Database>): Router {
   router.get("/leaderboard", route(async (req, res) => {
     const q = LeaderboardQuery.safeParse(req.query);
     if (!q.success) return badRequest(res, q.error);
-    res.json({ players: await leaderboard(db, q.data.limit) });
+    sendJson(res, await cache.get(`leaderboard ${q.data.limit}`, async () => JSON.stringify({ players: await leaderboard(db, q.data.limit) })));
   }));
 
   router.get("/games", route(async (req, res) => {
     const q = GamesQuery.safeParse(req.query);
     if (!q.success) return badRequest(res, q.error);
-    res.json({ room: q.data.room, games: await gamesInRoom(db, q.data.room, q.data.limit) });
+    const { room, limit } = q.data;
+    sendJson(res, await cache.get(`room ${room} ${limit}`, async () => JSON.stringify({ room, games: await gamesInRoom(db, room, limit) })));
   }));
 
   router.get("/games/:id", route(async (req, res) => {
     const id = GameId.safeParse(req.params.id);
     if (!id.success) return badRequest(res, id.error);
-    const game = await getGame(db, id.data);
-    if (!game) {
+    const game = await cache.get(`game ${id.data.toLowerCase()}`, async () => JSON.stringify(await getGame(db, id.data)));
+    if (game === undefined) {
       res.status(404).json({ error: `no game ${id.data}` });
       return;
     }
-    res.json(game);
+    sendJson(res, game);
   }));
 
   router.get("/players/:name/stats", route(async (req, res) => {
     const name = PlayerName.safeParse(req.params.name);
     if (!name.success) return badRequest(res, name.error);
-    const stats = await playerStats(db, name.data);
-    if (!stats) {
+    const stats = await cache.get(`player ${name.data.toLowerCase()}`, async () => JSON.stringify(await playerStats(db, name.data)));
+    if (stats === undefined) {
       res.status(404).json({ error: `no finished game for player ${name.data}` });
       return;
     }
-    res.json(stats);
+    sendJson(res, stats);
   }));
 
   router.use((_req: Request, res: Response) => {

@@ -1,13 +1,15 @@
 /**
  * One Kysely database over either backend: embedded PGlite on disk (the default, no server to
  * run) or PostgreSQL through a `pg` pool when DATABASE_URL is set. The same migrations run on
- * both; the rest of the code cannot tell them apart.
+ * both; the rest of the code cannot tell them apart. PGlite runs in its own worker thread
+ * (./pgliteWorkerDialect.ts): on the game loop its queries would stall every room.
  */
 import { mkdir, readdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from "kysely/migration";
 import pg from "pg";
+import { PGliteWorkerClient, PGliteWorkerDialect } from "./pgliteWorkerDialect.ts";
+import { trackWrites, WriteCounter } from "./readCache.ts";
 import type { Database } from "./schema.ts";
 
 export const MIGRATIONS_DIR = new URL("../../migrations/", import.meta.url);
@@ -19,22 +21,41 @@ export type DatabaseTarget =
 export interface OpenDatabase {
   db: Kysely<Database>;
   kind: DatabaseTarget["kind"];
+  /** The worker that runs PGlite (absent on PostgreSQL); tests and diagnostics read it. */
+  pgliteWorker?: PGliteWorkerClient;
   close(): Promise<void>;
 }
 
-/** Opens the database; `dataDir: null` keeps PGlite in memory (tests). */
+/**
+ * Opens the database; `dataDir: null` keeps PGlite in memory (tests). Every write through `db`
+ * is counted (see ./readCache.ts) so cached API reads know when they are out of date.
+ */
 export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
+  const writes = new WriteCounter();
+  const opened = (db: Kysely<Database>, rest: Omit<OpenDatabase, "db" | "close">): OpenDatabase => {
+    trackWrites(db, writes);
+    return {
+      db,
+      ...rest,
+      async close() {
+        writes.bump();
+        await db.destroy();
+        // Kysely closes its driver only once a query has run; the worker was started regardless.
+        await rest.pgliteWorker?.close();
+      },
+    };
+  };
   if (target.kind === "postgres") {
     const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize, connectionTimeoutMillis: 5_000 });
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on("error", () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: "postgres", close: () => db.destroy() };
+    return opened(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [writes] }), { kind: "postgres" });
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-  const pglite = new PGlite(target.dataDir ?? undefined);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-  return { db, kind: "pglite", close: () => db.destroy() };
+  const client = new PGliteWorkerClient(target.dataDir);
+  // Started here so that a data directory PGlite cannot open fails openDatabase itself.
+  await client.start();
+  return opened(new Kysely<Database>({ dialect: new PGliteWorkerDialect(client), plugins: [writes] }), { kind: "pglite", pgliteWorker: client });
 }
 
 /** Reads migrations/ in name order; names are date-prefixed, so that is creation order. */
