@@ -12,6 +12,7 @@ COPY schema ./schema
 COPY migrations ./migrations
 COPY content ./content
 COPY public ./public
+COPY web ./web
 # The embedded database and the outbox live here; mount a volume to keep them.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME /app/data

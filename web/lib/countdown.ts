@@ -1,0 +1,27 @@
+/**
+ * The countdown both pages show from the state's `deadline` (epoch ms, docs/PROTOCOL.md §4): whole
+ * seconds left, "paused" while the room is paused, nothing in a phase without a deadline.
+ */
+
+/** Whole seconds until `deadline` (rounded up, never negative); null when there is no deadline. */
+export function secondsLeft(deadline: number, now: number): number | null {
+  if (!deadline) return null;
+  return Math.max(0, Math.ceil((deadline - now) / 1000));
+}
+
+/** The countdown's text: seconds, "paused", or "" when the phase has no deadline. */
+export function countdownText(deadline: number, paused: boolean, now: number): string {
+  if (paused) return "paused";
+  const left = secondsLeft(deadline, now);
+  return left === null ? "" : String(left);
+}
+
+/**
+ * Calls `tick` now and then every quarter second, so the shown second changes within 250 ms of
+ * the real one; returns the function that stops it.
+ */
+export function everyQuarterSecond(tick: (now: number) => void): () => void {
+  tick(Date.now());
+  const timer = setInterval(() => tick(Date.now()), 250);
+  return () => clearInterval(timer);
+}
