@@ -17,15 +17,16 @@
  *      /api/games/<a random uuid> (10 %, a 404 every time).
  * Target (issue 12): the flood moves the room's p99 by no more than 2× its quiet value.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { BenchServer, checkoutRevision, removeCheckout } from "./support/benchServer.ts";
 
 const { values } = parseArgs({
   options: {
@@ -160,53 +161,9 @@ function runChild(args: string[]): Promise<string> {
   });
 }
 
-class Server {
-  readonly port: number;
-  readonly child: ChildProcess;
-  output = "";
-  constructor(cwd: string, port: number, dataDir: string) {
-    this.port = port;
-    this.child = spawn(process.execPath, ["src/index.ts"], {
-      cwd,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "error",
-        MONITOR: "false",
-        // 20 messages/s per client is this bench's pace; the default limit is that exactly.
-        RATE_LIMIT_PER_SECOND: "100",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child.stdout!.on("data", (d) => (this.output += d));
-    this.child.stderr!.on("data", (d) => (this.output += d));
-  }
-  async ready() {
-    const until = Date.now() + 120_000;
-    while (Date.now() < until) {
-      if (this.child.exitCode !== null) throw new Error(`server exited ${this.child.exitCode}:\n${this.output}`);
-      try {
-        if ((await fetch(`http://127.0.0.1:${this.port}/health`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    throw new Error(`server not ready:\n${this.output}`);
-  }
-  rssMiB(): number {
-    const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-  }
-  stop(): Promise<void> {
-    if (this.child.exitCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.child.once("exit", () => resolve());
-      this.child.kill("SIGTERM");
-    });
-  }
+function startServer(cwd: string, port: number, dataDir: string): BenchServer {
+  // 20 messages/s per client is this bench's pace; the default limit is that exactly.
+  return new BenchServer({ label: "server", cwd, port, env: { DATA_DIR: dataDir, RATE_LIMIT_PER_SECOND: "100" } });
 }
 
 /** Round trips of a lobby message refused `wrong-phase`, one every 50 ms, for `seconds`. */
@@ -239,7 +196,7 @@ async function measure(label: string, root: string): Promise<Result> {
     // Where the server looks for its embedded database under DATA_DIR (src/config.ts).
     const ids = await runChild(["--populate", join(dataDir, "pglite"), "--root", root, "--games", values.games!]);
     await writeFile(idsFile, ids);
-    const server = new Server(root, await findFreePort(), dataDir);
+    const server = startServer(root, await findFreePort(), dataDir);
     try {
       await server.ready();
       await sleep(5_000);
@@ -271,9 +228,7 @@ async function measure(label: string, root: string): Promise<Result> {
   }
 }
 
-const beforeDir = await mkdtemp(join(os.tmpdir(), "robots-flood-before-"));
-execFileSync("git", ["-C", ROOT, "worktree", "add", "--detach", "--force", beforeDir, values.before!], { stdio: "ignore" });
-await symlink(join(ROOT, "node_modules"), join(beforeDir, "node_modules"));
+const beforeDir = await checkoutRevision(values.before!);
 const results: Record<"before" | "after", Result[]> = { before: [], after: [] };
 try {
   for (let run = 0; run < Number(values.repeat); run++) {
@@ -283,7 +238,7 @@ try {
     }
   }
 } finally {
-  execFileSync("git", ["-C", ROOT, "worktree", "remove", "--force", beforeDir], { stdio: "ignore" });
+  removeCheckout(beforeDir);
 }
 
 const f = (x: number, w = 9) => x.toFixed(1).padStart(w);

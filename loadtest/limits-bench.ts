@@ -13,13 +13,13 @@
  * lobby every 70 ms (under the 20/s limit) and waits for its `wrong-phase` answer: the full path
  * of shape check, rate limit, role and phase checks, and the reply. `--rounds` messages per client.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { findFreePort } from "../test/support/postgres.ts";
+import { BenchServer, checkoutRevision, removeCheckout } from "./support/benchServer.ts";
 
 const { values } = parseArgs({
   options: {
@@ -50,60 +50,15 @@ const quantile = (xs: number[], q: number) => {
 const median = (xs: number[]) => quantile(xs, 0.5);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class Server {
-  readonly label: string;
-  readonly port: number;
-  readonly child: ChildProcess;
-  output = "";
-  constructor(label: string, cwd: string, port: number, dataDir: string) {
-    this.label = label;
-    this.port = port;
-    this.child = spawn(process.execPath, ["src/index.ts"], {
-      cwd,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "error",
-        MONITOR: "false",
-        // The bench's proxy is this process; the old revision ignores the variable.
-        TRUSTED_PROXIES: "127.0.0.1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child.stdout!.on("data", (d) => (this.output += d));
-    this.child.stderr!.on("data", (d) => (this.output += d));
-  }
-  get endpoint() {
-    return `ws://127.0.0.1:${this.port}`;
-  }
-  async ready() {
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
-      if (this.child.exitCode !== null) throw new Error(`${this.label} exited ${this.child.exitCode}:\n${this.output}`);
-      try {
-        if ((await fetch(`http://127.0.0.1:${this.port}/health`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    throw new Error(`${this.label} not ready:\n${this.output}`);
-  }
-  stop(): Promise<void> {
-    if (this.child.exitCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.child.once("exit", () => resolve());
-      this.child.kill("SIGTERM");
-    });
-  }
+function startServer(label: string, cwd: string, port: number, dataDir: string): BenchServer {
+  // The bench's proxy is this process; the old revision ignores the variable.
+  return new BenchServer({ label, cwd, port, env: { DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1" } });
 }
 
 /** A documentation address (RFC 5737) per creation: only ever a header value, never a target. */
 const clientAddress = (i: number) => `198.51.${100 + Math.floor(i / 250) % 3}.${1 + (i % 250)}`;
 
-async function createRooms(server: Server, salt: number): Promise<number[]> {
+async function createRooms(server: BenchServer, salt: number): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < ROOMS; i++) {
     const sdk = new Client(server.endpoint, { headers: { "x-forwarded-for": clientAddress(salt * ROOMS + i) } });
@@ -116,7 +71,7 @@ async function createRooms(server: Server, salt: number): Promise<number[]> {
   return latencies;
 }
 
-async function roundTrips(server: Server): Promise<number[]> {
+async function roundTrips(server: BenchServer): Promise<number[]> {
   const rooms: Room[] = [];
   for (let r = 0; r < MESSAGE_ROOMS; r++) {
     const host = await new Client(server.endpoint).create("party", { name: `Host${r}`, icon: "robot" });
@@ -143,14 +98,8 @@ async function roundTrips(server: Server): Promise<number[]> {
   return latencies;
 }
 
-async function prepareBefore(rev: string): Promise<string> {
-  const dir = await mkdtemp(join(os.tmpdir(), "robots-before-"));
-  execFileSync("git", ["-C", ROOT, "worktree", "add", "--detach", "--force", dir, rev], { stdio: "ignore" });
-  await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  return dir;
-}
 
-const beforeDir = await prepareBefore(values.before);
+const beforeDir = await checkoutRevision(values.before);
 const dataDirs: string[] = [];
 const results = { before: { create: [] as number[][], rtt: [] as number[][] }, after: { create: [] as number[][], rtt: [] as number[][] } };
 try {
@@ -158,7 +107,7 @@ try {
     for (const which of ["before", "after"] as const) {
       const dataDir = await mkdtemp(join(os.tmpdir(), "robots-bench-data-"));
       dataDirs.push(dataDir);
-      const server = new Server(which, which === "before" ? beforeDir : ROOT, await findFreePort(), dataDir);
+      const server = startServer(which, which === "before" ? beforeDir : ROOT, await findFreePort(), dataDir);
       try {
         await server.ready();
         await createRooms(server, run); // warm-up: JIT, PGlite, question pool
@@ -170,7 +119,7 @@ try {
     }
   }
 } finally {
-  execFileSync("git", ["-C", ROOT, "worktree", "remove", "--force", beforeDir], { stdio: "ignore" });
+  removeCheckout(beforeDir);
   await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
 }
 

@@ -17,13 +17,13 @@
  * the room count. `--snapshots DIR` also writes a heap snapshot of each server at each step, and
  * `--profiles DIR` a CPU profile of its main thread over the idle-lobby window.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { findFreePort } from "../test/support/postgres.ts";
+import { BenchServer, checkoutRevision, removeCheckout } from "./support/benchServer.ts";
 
 const { values } = parseArgs({
   options: {
@@ -94,49 +94,23 @@ interface Measure {
   sockets: number;
 }
 
-class Server {
-  readonly label: string;
-  readonly port: number;
-  readonly child: ChildProcess;
-  output = "";
+class Server extends BenchServer {
   #nextId = 0;
   constructor(label: string, cwd: string, port: number, dataDir: string) {
-    this.label = label;
-    this.port = port;
-    this.child = spawn(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(PROBE)}`, "src/index.ts"], {
+    super({
+      label,
       cwd,
+      port,
+      nodeArgs: ["--import", `data:text/javascript,${encodeURIComponent(PROBE)}`],
+      ipc: true,
       env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
         DATA_DIR: dataDir,
-        LOG_LEVEL: "error",
-        MONITOR: "false",
         // One address opens every room and socket of the bench.
         CREATE_ROOMS_PER_MINUTE: "100000",
         MAX_SOCKETS_PER_IP: "1000000",
         FAILED_JOIN_LIMIT: "100000",
       },
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
-    this.child.stdout!.on("data", (d) => (this.output += d));
-    this.child.stderr!.on("data", (d) => (this.output += d));
-  }
-  get endpoint() {
-    return `ws://127.0.0.1:${this.port}`;
-  }
-  async ready() {
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
-      if (this.child.exitCode !== null) throw new Error(`${this.label} exited ${this.child.exitCode}:\n${this.output}`);
-      try {
-        if ((await fetch(`http://127.0.0.1:${this.port}/health`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    throw new Error(`${this.label} not ready:\n${this.output}`);
   }
   #ask<T>(message: Record<string, unknown>): Promise<T> {
     const id = this.#nextId++;
@@ -173,14 +147,6 @@ class Server {
     const result = await during();
     await this.#ask({ probe: "profile-stop", file: join(PROFILES, `${this.label}-${name}.cpuprofile`) });
     return result;
-  }
-  stop(): Promise<void> {
-    if (this.child.exitCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.child.once("exit", () => resolve());
-      this.child.kill("SIGTERM");
-      setTimeout(() => this.child.kill("SIGKILL"), 10_000).unref();
-    });
   }
 }
 
@@ -321,15 +287,9 @@ async function measureServer(server: Server): Promise<Result> {
   };
 }
 
-async function prepareBefore(rev: string): Promise<string> {
-  const dir = await mkdtemp(join(os.tmpdir(), "robots-costs-before-"));
-  execFileSync("git", ["-C", ROOT, "worktree", "add", "--detach", "--force", dir, rev], { stdio: "ignore" });
-  await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  return dir;
-}
 
 const which = values.only ? [values.only as "before" | "after"] : (["before", "after"] as const);
-const beforeDir = which.includes("before") ? await prepareBefore(values.before) : undefined;
+const beforeDir = which.includes("before") ? await checkoutRevision(values.before) : undefined;
 const dataDirs: string[] = [];
 const results: Partial<Record<"before" | "after", Result>> = {};
 try {
@@ -347,7 +307,7 @@ try {
     }
   }
 } finally {
-  if (beforeDir) execFileSync("git", ["-C", ROOT, "worktree", "remove", "--force", beforeDir], { stdio: "ignore" });
+  if (beforeDir) removeCheckout(beforeDir);
   await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
 }
 

@@ -369,6 +369,35 @@ export type PublicOption = {
   text: string;
 };
 
+/**
+ * Plain shapes of the synchronised state's rows (schema/PartyState.ts holds the schema classes;
+ * a client that copies the state out, like the browser pages, uses these).
+ */
+export type OptionRow = PublicOption & { eliminated: boolean };
+
+/** A public player row; the private `own` child is in {@link OwnValues}. */
+export type PlayerRow = {
+  id: string;
+  name: string;
+  icon: string;
+  score: number;
+  connected: boolean;
+  isHost: boolean;
+  hasAnswered: boolean;
+  hasVoted: boolean;
+};
+
+/** Host-configurable settings; seconds are base values that `extendedTimers` doubles. */
+export type SettingsValues = {
+  questionSeconds: number;
+  eliminationSeconds: number;
+  votingSeconds: number;
+  resultsSeconds: number;
+  extendedTimers: boolean;
+  familyFriendly: boolean;
+  hostPlays: boolean;
+};
+
 /** Vote counts only, never who voted for what (GAME.md §8). */
 export type VoteProgress = {
   /** Votes cast so far in this phase. */
@@ -487,6 +516,9 @@ export type ErrorEvent = {
  * `you`: one client's private view, sent only to it on join, on reconnection and whenever it
  * changes (the same data is in the state, in its own player row's `own` child).
  */
+/** A client's private data: the state's `own` child (unset votes there are "") and `you`. */
+export type OwnValues = Omit<You, "playerId">;
+
 export type You = {
   playerId: string;
   /** The options this player wrote (one, or none before `elimination`). */

@@ -3,7 +3,7 @@
  * cloned, logged, stored and replayed.
  */
 import type { RngState } from "./rng.ts";
-import type { FinalRoundScores, Icon, Mode, Phase, QuestionType, StandingRow } from "../protocol.ts";
+import type { FinalRoundScores, Icon, Mode, Phase, QuestionType, SettingsValues, StandingRow } from "../protocol.ts";
 
 // The wire vocabularies and payload types are the protocol's; re-exported for the core's modules.
 export { ICONS, MODES, PHASES } from "../protocol.ts";
@@ -22,15 +22,7 @@ export interface Question {
 }
 
 /** Host-configurable settings (GAME.md §3, §4, §5). Seconds are the base values; extendedTimers doubles them. */
-export interface Settings {
-  questionSeconds: number;
-  eliminationSeconds: number;
-  votingSeconds: number;
-  resultsSeconds: number;
-  extendedTimers: boolean;
-  familyFriendly: boolean;
-  hostPlays: boolean;
-}
+export type Settings = SettingsValues;
 
 export interface Player {
   id: string;

@@ -28,7 +28,11 @@ import {
   type PublicQuestion,
   type QuestionType,
   type ServerEvent,
+  type OptionRow,
+  type OwnValues,
+  type PlayerRow,
   type ServerEvents,
+  type SettingsValues,
   type You,
 } from "../../src/protocol.ts";
 import { CONNECTION_SENTENCES, refusalOf, sentenceFor, type Refusal } from "./errors.ts";
@@ -54,39 +58,14 @@ export type ConnectionStatus =
   | "left";
 
 /** One player row as the pages use it. */
-export interface PlayerView {
-  id: string;
-  name: string;
-  icon: string;
-  score: number;
-  connected: boolean;
-  isHost: boolean;
-  hasAnswered: boolean;
-  hasVoted: boolean;
-}
+export type PlayerView = PlayerRow;
 
 /** The private part of our own row (PROTOCOL §6), or an audience member's vote from `you`. */
-export interface OwnView {
-  ownOptionIds: string[];
-  eliminationVote: string | null;
-  finalVote: string | null;
-}
+export type OwnView = OwnValues;
 
-export interface OptionView {
-  id: string;
-  text: string;
-  eliminated: boolean;
-}
+export type OptionView = OptionRow;
 
-export interface SettingsView {
-  questionSeconds: number;
-  eliminationSeconds: number;
-  votingSeconds: number;
-  resultsSeconds: number;
-  extendedTimers: boolean;
-  familyFriendly: boolean;
-  hostPlays: boolean;
-}
+export type SettingsView = SettingsValues;
 
 /** The public room state, copied out of `room.state` (PROTOCOL §5). */
 export interface GameView {
