@@ -7,6 +7,8 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { eventually } from "./within.ts";
+export { eventually };
 
 /** Where Debian's `chromium` package puts the browser; .ci/run installs it. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -35,21 +37,6 @@ export function watchConsole(page: Page, label: string, errors: string[]) {
   page.on("pageerror", (error) => errors.push(`${label} pageerror: ${error.message}`));
 }
 
-/** Retries `probe` until it returns a value that is not undefined/false, or fails naming `label`. */
-export async function eventually<T>(label: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Trimmed text content, or "" when the element is not there (never waits for it). */
 export async function textOf(locator: Locator): Promise<string> {

@@ -12,6 +12,8 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer-core";
+import { eventually } from "./within.ts";
+export { eventually };
 
 /** Where Debian's `firefox-esr` package puts the browser; .ci/run installs it. */
 export const FIREFOX_PATH = "/usr/bin/firefox-esr";
@@ -69,21 +71,6 @@ export async function textOf(page: Page, selector: string): Promise<string> {
   return ((await handle.evaluate((e) => e.textContent)) ?? "").replace(/\s+/g, " ").trim();
 }
 
-/** Retries `probe` until it returns a value that is not undefined/false, or fails naming `label`. */
-export async function eventually<T>(label: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Waits until the page's `data-testid="phase"` element names `phase`. */
 export function waitPhase(page: Page, phase: string, label: string, timeoutMs = 15_000): Promise<true> {

@@ -143,15 +143,7 @@ function emptySnapshot(): Snapshot {
 interface Each<T> {
   forEach(cb: (value: T, key: string) => void): void;
 }
-interface RawPlayer {
-  id: string;
-  name: string;
-  icon: string;
-  score: number;
-  connected: boolean;
-  isHost: boolean;
-  hasAnswered: boolean;
-  hasVoted: boolean;
+interface RawPlayer extends PlayerRow {
   own?: { ownOptionIds?: Each<string>; eliminationVote?: string; finalVote?: string };
 }
 interface RawState {
