@@ -1,8 +1,12 @@
 /**
  * pm2: N Robots processes on ports PORT, PORT+1, … sharing Redis (and PostgreSQL).
  *
- *   REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://… npm run cluster
- *   CLUSTER_PROCESSES=3 PORT=2567 npm run cluster          # defaults: one per core, 2567
+ *   REDIS_URL=redis://127.0.0.1:6379/0 DATABASE_URL=postgres://… npm run cluster
+ *   CLUSTER_PROCESSES=3 PORT=2567 REDIS_URL=… npm run cluster   # defaults: one per core, 2567
+ *
+ * REDIS_URL is required: the processes find each other's rooms only through one shared Redis,
+ * and a silent default (database 0 of a local Redis) could mix this cluster's rooms and outbox
+ * with whatever else uses that database. Name the server and the database explicitly.
  *
  * Each process announces its own address to clients (PUBLIC_ADDRESS, `{port}` replaced by its
  * port; default `localhost:{port}`), so a client may use any of the ports as its endpoint and is
@@ -15,19 +19,32 @@
  */
 import os from "node:os";
 
+/**
+ * Bad configuration: one line on stderr and exit code 2, like the server itself. Throwing is not
+ * enough: pm2-runtime prints a thrown error twice and then exits 0, which a supervisor reads as
+ * a clean stop.
+ */
+function refuse(message) {
+  process.stderr.write(`robots cluster: ${message}\n`);
+  process.exit(2);
+}
+
 function integer(name, fallback, min, max) {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+    refuse(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
   }
   return value;
 }
 
 const basePort = integer("PORT", 2567, 1, 65535 - 64);
 const processes = integer("CLUSTER_PROCESSES", os.cpus().length, 1, 64);
-const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  refuse("REDIS_URL must be set (e.g. redis://127.0.0.1:6379/0); the processes share rooms only through one Redis");
+}
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
   console.warn(

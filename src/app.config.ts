@@ -24,6 +24,7 @@ import { MESSAGE_MAX_BYTES, ROOM_NAME } from "./protocol.ts";
 import { SpreadHeartbeatTransport } from "./rooms/heartbeat.ts";
 import { onGameComplete, PartyRoom, setQuestionSource } from "./rooms/PartyRoom.ts";
 import { selectProcessForNewRoom } from "./rooms/placement.ts";
+import { watchedRedis } from "./startup.ts";
 
 const PUBLIC_DIR = new URL("../public/", import.meta.url).pathname;
 
@@ -43,7 +44,8 @@ export function createServer(config: Config, persistence: Persistence): Server {
   const shared = config.redisUrl
     ? {
         presence: new RedisPresence(config.redisUrl),
-        driver: new RedisDriver(config.redisUrl),
+        // The driver's own client has no `error` listener; this one logs an outage once.
+        driver: new RedisDriver(watchedRedis(config.redisUrl, "room listing")),
         selectProcessIdToCreateRoom: selectProcessForNewRoom,
       }
     : {};

@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   PUBLIC_ADDRESS: z.string().regex(/^[^\s/:]+(:\d+|:\{port\})?(\/[^\s]*)?$/, "must look like host:port or host/path, without a scheme").optional(),
   /** Longest wait between two attempts to write a finished game while the database is down. */
   RECORD_RETRY_MAX_MS: positiveInt.default(30_000),
+  /** Longest wait at start-up for Redis and PostgreSQL to answer before giving up (exit 1). */
+  STARTUP_TIMEOUT_SECONDS: positiveInt.max(3600).default(30),
   /**
    * Serve the Colyseus monitor at /colyseus. Off unless asked for: it lists private room codes
    * and can inspect any room, so it also needs MONITOR_USER and MONITOR_PASSWORD (issue #7 #2).
@@ -130,6 +132,8 @@ export type Config = {
   /** Address of this process for clients (set with Redis, where rooms live on many processes). */
   publicAddress: string | null;
   recordRetryMaxMs: number;
+  /** Bound on each start-up wait for an external service (src/startup.ts). */
+  startupTimeoutSeconds: number;
   host: string;
   logLevel: LogLevel;
   secondMillis: number;
@@ -206,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL ?? null,
     publicAddress: publicAddressFor(e.PUBLIC_ADDRESS, e.REDIS_URL, e.PORT),
     recordRetryMaxMs: e.RECORD_RETRY_MAX_MS,
+    startupTimeoutSeconds: e.STARTUP_TIMEOUT_SECONDS,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     secondMillis: e.ROBOTS_SECOND_MS,
