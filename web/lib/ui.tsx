@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import { ICONS, MODES, TIMER_BOUNDS, type FinalRoundScores, type Mode, type SettingsUpdate, type StandingRow, type TimerName } from "../../src/protocol.ts";
-import { countdownText, everyQuarterSecond } from "./countdown.ts";
+import { countdownText, everyQuarterSecond, spokenCountdown } from "./countdown.ts";
 import { CONNECTION_SENTENCES } from "./errors.ts";
 import { iconEmoji } from "./icons.ts";
 import { qrPath } from "./qr.ts";
@@ -66,9 +66,12 @@ export function Countdown({ deadline, paused, class: className }: { deadline: nu
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => everyQuarterSecond(setNow), []);
   const text = countdownText(deadline, paused, now);
+  // The number changes every second and is hidden from screen readers; the live region speaks
+  // only when a mark (60, 30, 10, 5 s) is crossed or the room pauses.
   return (
-    <div class={`countdown ${className ?? ""}`} data-testid="countdown" aria-live="polite" aria-atomic="true" aria-label={text === "" ? undefined : paused ? "Paused" : `${text} seconds left`}>
-      {text}
+    <div class={`countdown ${className ?? ""}`} data-testid="countdown" aria-live="polite" aria-atomic="true">
+      <span aria-hidden="true">{text}</span>
+      <span class="visually-hidden">{spokenCountdown(deadline, paused, now)}</span>
     </div>
   );
 }
