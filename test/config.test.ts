@@ -3,40 +3,23 @@
  * a bad value stops the server with the one-line config message and exit 2 instead of a pino
  * stack trace; the defaults other modules use are the ones the environment schema applies.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 // A namespace import, so the file also loads (and fails by assertion) where these exports are missing.
 import * as config from "../src/config.ts";
 import { findFreePort } from "./support/postgres.ts";
+import { runIndex, type RunOutcome } from "./support/runIndex.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** Runs `node src/index.ts` with extra variables until it exits (or 20 s pass). */
-async function startWith(vars: Record<string, string>): Promise<{ exit: number | string; stderr: string; stdout: string }> {
+async function startWith(vars: Record<string, string>): Promise<RunOutcome> {
   const dataDir = await mkdtemp(join(tmpdir(), "robots-config-"));
   const env: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: String(await findFreePort()), DATA_DIR: dataDir, ...vars };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, ["src/index.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdout.on("data", (d) => (stdout += d));
-  const exit = await new Promise<number | string>((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      resolve("still running after 20 s");
-    }, 20_000);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? String(signal));
-    });
-  });
-  return { exit, stderr, stdout };
+  return runIndex(env);
 }
 
 describe("LOG_LEVEL is validated like the rest", () => {

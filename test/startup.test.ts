@@ -4,26 +4,19 @@
  * wrong configuration, exit 1 for a service that did not answer within STARTUP_TIMEOUT_SECONDS —
  * and a URL's password never appears in it. A good configuration still starts and stops cleanly.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as config from "../src/config.ts";
 import { findFreePort } from "./support/postgres.ts";
+import { runIndex, type RunOutcome } from "./support/runIndex.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Longest a failing start may take here: the 2 s service wait plus process start-up. */
 const GIVE_UP_MS = 20_000;
 const PASSWORD = "hunter2-not-shown";
 
-interface Outcome {
-  exit: number | string;
-  stderr: string;
-  stdout: string;
-  ms: number;
-}
+type Outcome = RunOutcome;
 
 /**
  * Runs `node src/index.ts` on 127.0.0.1 with a fresh DATA_DIR, no database or Redis unless given,
@@ -37,35 +30,22 @@ async function startWith(vars: Record<string, string>, whileUp?: (port: number, 
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   Object.assign(env, vars);
-  const began = Date.now();
-  const child = spawn(process.execPath, ["src/index.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
   let upCalled = false;
   const upFailures: unknown[] = [];
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdout.on("data", (d) => {
-    stdout += d;
-    if (whileUp && !upCalled && stdout.includes("Robots server listening")) {
-      upCalled = true;
-      whileUp(port, () => child.kill("SIGTERM")).catch((err) => {
-        upFailures.push(err);
-        child.kill("SIGKILL");
-      });
-    }
-  });
-  const exit = await new Promise<number | string>((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      resolve(`hung: still running after ${GIVE_UP_MS / 1000} s`);
-    }, GIVE_UP_MS);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? String(signal));
-    });
+  const outcome = await runIndex(env, {
+    giveUpMs: GIVE_UP_MS,
+    onStdout: (stdout, child) => {
+      if (whileUp && !upCalled && stdout.includes("Robots server listening")) {
+        upCalled = true;
+        whileUp(port, () => child.kill("SIGTERM")).catch((err) => {
+          upFailures.push(err);
+          child.kill("SIGKILL");
+        });
+      }
+    },
   });
   if (upFailures.length > 0) throw upFailures[0];
-  return { exit, stderr, stdout, ms: Date.now() - began };
+  return outcome;
 }
 
 /** The outcome must be `code` with exactly one stderr line matching `line`. */

@@ -5,7 +5,6 @@
  * an operator's credentials, the shipped nginx config does not expose it, and MONITOR=true
  * without credentials stops the server at start (exit 2, one line).
  */
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,11 +14,11 @@ import { leaveAll, TestClient } from "../support/clients.ts";
 import { NGINX, NginxProxy } from "../support/cluster.ts";
 import { findFreePort, REQUIRE_SERVICES } from "../support/postgres.ts";
 import { rawHttp } from "../support/rawHttp.ts";
+import { runIndex } from "../support/runIndex.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 if (!NGINX && REQUIRE_SERVICES) throw new Error("CI=true but nginx is not installed (.ci/run installs it)");
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const USER = "operator";
 const PASSWORD = "a long monitor password";
 const EVIL = "https://evil.example";
@@ -76,20 +75,7 @@ describe("finding 2: configuration", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, MONITOR: "true", PORT: String(await findFreePort()), HOST: "127.0.0.1", DATA_DIR: dataDir };
     delete env.MONITOR_USER;
     delete env.MONITOR_PASSWORD;
-    const child = spawn(process.execPath, ["src/index.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdout.resume();
-    const exit = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL");
-        resolve("still running after 20 s");
-      }, 20_000);
-      child.once("exit", (code, signal) => {
-        clearTimeout(timer);
-        resolve(code ?? String(signal));
-      });
-    });
+    const { exit, stderr } = await runIndex(env);
     expect(exit).toBe(2);
     const lines = stderr.trimEnd().split("\n");
     expect(lines).toHaveLength(1);
