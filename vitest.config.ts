@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Room tests each start a real server; two cores, so keep the parallelism modest.
     maxWorkers: 2,
+    // Servers started inside the test process log only warnings; the tests that read a server's
+    // log lines start it as a child process with the level they need.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
   },
 });

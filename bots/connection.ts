@@ -3,9 +3,11 @@
  * that are in place before the first frame arrives, and the room's decoded state read as the
  * strategy's plain snapshot (bots/strategy.ts).
  *
- * Reconnection is the SDK's own: a socket that drops (not a consented leave) is re-established
- * with the room's token, the room object and its handlers stay, and the server sends the full
- * state (the `own` view included) and `you` again.
+ * Reconnection: after an abrupt network close the SDK re-establishes the socket itself, to the
+ * same address, keeping the room object and its handlers. When the server process that held the
+ * room went away (a deploy: close code 4100, or a crash), that address is the wrong one: the bot
+ * then asks matchmaking again with its token ({@link reconnect}), which finds the process that
+ * holds the room now, and gets a new room object (bots/runner.ts rebinds its handlers).
  */
 import { Client, type Room } from "@colyseus/sdk";
 import { canonicalCode, ROOM_NAME, type Icon, type JoinOptions, type Mode, type Phase, type You } from "../src/protocol.ts";
@@ -72,6 +74,17 @@ export async function connect(options: ConnectOptions, attach: (room: Room<any>)
     const e = error as { message?: string; code?: number };
     throw new JoinError(e.message ?? String(error), typeof e.code === "number" ? e.code : undefined);
   }
+}
+
+/**
+ * Takes the seat back with a reconnection token through matchmaking at `endpoint`: the room may
+ * now live on another process. `attach` is called with the new Room before it connects, as in
+ * {@link connect}. Rejects like the SDK's `reconnect` (e.g. while the room is not up yet).
+ */
+export async function reconnect(endpoint: string, token: string, attach: (room: Room<any>) => void): Promise<Room<any>> {
+  const client = new HookedClient(endpoint);
+  client.onRoom = attach;
+  return client.reconnect(token);
 }
 
 // ------------------------------------------------------------------ reading the state

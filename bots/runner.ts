@@ -8,8 +8,8 @@
  * Used by the CLI (bots/cli.ts), the load test and benchmarks (loadtest/) and the tests.
  */
 import type { Room } from "@colyseus/sdk";
-import type { ErrorEvent, GameComplete, Icon, Mode, ServerEvents, ServerEventType, You } from "../src/protocol.ts";
-import { connect, connectedPlayers, JoinError, optionText, playerNames, snapshotOf, stateOf, type ConnectOptions } from "./connection.ts";
+import { CloseCode, type ErrorEvent, type GameComplete, type Icon, type Mode, type ServerEvents, type ServerEventType, type You } from "../src/protocol.ts";
+import { connect, connectedPlayers, JoinError, optionText, playerNames, reconnect, snapshotOf, stateOf, type ConnectOptions } from "./connection.ts";
 import { botIcon, botName, fanName } from "./names.ts";
 import {
   decide,
@@ -53,8 +53,24 @@ export interface BotOptions extends Partial<ThinkTimes> {
   audience?: boolean;
   /** Random source for answers, votes and think times (default Math.random). */
   rng?: () => number;
+  /**
+   * Where to ask matchmaking for the seat again when the room's process goes away (close code
+   * 4100, or any close that is not a goodbye); without it the bot leaves, as before.
+   */
+  endpoint?: string;
+  /**
+   * Other addresses of the same cluster, tried in turn with `endpoint` while taking the seat back
+   * (the process behind `endpoint` may be the one restarting); a load balancer makes this moot.
+   */
+  fallbackEndpoints?: readonly string[];
+  /** How long the bot keeps trying to take its seat back (default 30 s, docs/PROTOCOL.md §13). */
+  reconnectWindowMs?: number;
   onEvent?: (event: BotEvent, bot: Bot) => void;
 }
+
+/** First and longest wait between two attempts to take the seat back. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 4_000;
 
 /** Subscribes `cb` to one server event, typed by the wire contract. */
 function on<K extends ServerEventType>(room: Room<any>, type: K, cb: (payload: ServerEvents[K]) => void): () => void {
@@ -62,7 +78,8 @@ function on<K extends ServerEventType>(room: Room<any>, type: K, cb: (payload: S
 }
 
 export class Bot {
-  readonly room: Room<any>;
+  /** The room as last connected: a new object after a reconnection through matchmaking. */
+  #room: Room<any>;
   readonly name: string;
   readonly memory = newMemory();
   /** The last `you` message (GAME.md §10). */
@@ -72,7 +89,8 @@ export class Bot {
   #resolve!: (g: GameComplete) => void;
   #reject!: (e: Error) => void;
   #settled = false;
-  #opts: Required<Omit<BotOptions, "onEvent">> & Pick<BotOptions, "onEvent">;
+  #opts: Required<Omit<BotOptions, "onEvent" | "endpoint">> & Pick<BotOptions, "onEvent" | "endpoint">;
+  #attempts = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #scheduledKey: string | undefined;
   #stopped = false;
@@ -81,7 +99,7 @@ export class Bot {
   #joined = false;
 
   constructor(room: Room<any>, name: string, options: BotOptions = {}) {
-    this.room = room;
+    this.#room = room;
     this.name = name;
     const minDelayMs = options.minDelayMs ?? DEFAULT_THINK_TIMES.minDelayMs;
     this.#opts = {
@@ -93,6 +111,9 @@ export class Bot {
       games: Math.max(1, options.games ?? 1),
       audience: options.audience ?? false,
       rng: options.rng ?? Math.random,
+      endpoint: options.endpoint,
+      fallbackEndpoints: options.fallbackEndpoints ?? [],
+      reconnectWindowMs: options.reconnectWindowMs ?? 30_000,
       onEvent: options.onEvent,
     };
     this.finished = new Promise<GameComplete>((resolve, reject) => {
@@ -102,8 +123,12 @@ export class Bot {
     this.finished.catch(() => {}); // callers who never await it must not crash the process
   }
 
+  get room(): Room<any> {
+    return this.#room;
+  }
+
   get id(): string {
-    return this.room.sessionId;
+    return this.#room.sessionId;
   }
 
   get isAudience(): boolean {
@@ -115,7 +140,10 @@ export class Bot {
    * hook), so that no frame of the join, `you` included, goes unhandled.
    */
   start(): void {
-    const room = this.room;
+    this.#bind(this.#room);
+  }
+
+  #bind(room: Room<any>): void {
     this.#unbind.push(
       on(room, "you", (you) => {
         this.you = you;
@@ -162,12 +190,62 @@ export class Bot {
       this.#tick();
     });
     room.onLeave((code: number, reason?: string) => {
+      // A room object given up for a newer one says nothing about the bot.
+      if (room !== this.#room) return;
       this.#clearTimer();
-      if (!this.#stopped) this.#emit({ type: "left", code, reason });
-      this.#stopped = true;
-      this.#fail(new Error(`left the room before the game completed (close code ${code}${reason ? `: ${reason}` : ""})`));
+      if (!this.#stopped && code !== CloseCode.Consented && this.#opts.endpoint) {
+        void this.#takeSeatBack(room, code);
+        return;
+      }
+      this.#leave(code, reason);
     });
     this.#tick();
+  }
+
+  #leave(code: number, reason?: string): void {
+    if (!this.#stopped) this.#emit({ type: "left", code, reason });
+    this.#stopped = true;
+    this.#fail(new Error(`left the room before the game completed (close code ${code}${reason ? `: ${reason}` : ""})`));
+  }
+
+  /**
+   * The room's process went away (4100: it is being restarted; or it died): asks matchmaking for
+   * the seat again with the token, with backoff, until the room is up elsewhere or the window
+   * is over. The new room object gets every handler before it connects.
+   */
+  async #takeSeatBack(lost: Room<any>, code: number): Promise<void> {
+    this.#emit({ type: "dropped", code });
+    for (const unbind of this.#unbind.splice(0)) unbind();
+    const token = lost.reconnectionToken;
+    const until = Date.now() + this.#opts.reconnectWindowMs;
+    let wait = RETRY_FIRST_MS;
+    let lastError = "";
+    while (!this.#stopped && Date.now() < until) {
+      try {
+        let candidate: Room<any> | undefined;
+        const endpoints = [this.#opts.endpoint!, ...this.#opts.fallbackEndpoints];
+        const room = await reconnect(endpoints[this.#attempts++ % endpoints.length]!, token, (r) => {
+          candidate = r;
+          this.#room = r;
+          this.#bind(r);
+        });
+        if (candidate !== room) throw new Error("reconnect: the SDK created the room without the connection hook");
+        if (this.#stopped) {
+          await room.leave(true).catch(() => undefined);
+          return;
+        }
+        this.#emit({ type: "reconnected" });
+        this.#tick();
+        return;
+      } catch (error) {
+        lastError = (error as Error).message ?? String(error);
+        for (const unbind of this.#unbind.splice(0)) unbind();
+        this.#room = lost;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(0, until - Date.now()))));
+      wait = Math.min(wait * 2, RETRY_MAX_MS);
+    }
+    this.#leave(code, `could not take the seat back: ${lastError}`);
   }
 
   /** Events are reported from here on (a refused join stays silent). */
@@ -282,7 +360,8 @@ export class Bot {
 
 // ------------------------------------------------------------------ one bot
 
-export interface RunBotOptions extends BotOptions, Omit<ConnectOptions, "icon" | "audience"> {
+/** The connection's `endpoint` is also where a bot takes its seat back after losing its process. */
+export interface RunBotOptions extends Omit<BotOptions, "endpoint">, Omit<ConnectOptions, "icon" | "audience"> {
   /** Default `robot`. */
   icon?: Icon;
 }
@@ -330,7 +409,10 @@ export async function runBot(options: RunBotOptions): Promise<BotHandle> {
   options.onEvent?.({ type: "joined", code: room.roomId, playerId: room.sessionId, audience: !!options.audience, phase: st.phase ?? "", isHost: st.hostId === room.sessionId }, joined);
   return {
     bot: joined,
-    room,
+    // After a reconnection through matchmaking the bot holds a new room object.
+    get room() {
+      return joined.room;
+    },
     code: room.roomId,
     sessionId: room.sessionId,
     name: options.name,

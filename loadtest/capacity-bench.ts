@@ -32,6 +32,7 @@ import {
   startGenerator,
   startRawServer,
   startRobotsServer,
+  writeCalls,
   type Generator,
   type ServerUnderTest,
 } from "./capacity/processes.ts";
@@ -214,6 +215,8 @@ export interface RunResult {
   actionsPerRoomPerSecond: number;
   serverCpuMicros: number;
   cpuMicrosPerAction: number;
+  /** Write system calls of the server process per action in the window (all sockets, pings included). */
+  writeCallsPerAction: number;
   /** Server CPU over the window as a share of one core. */
   serverCpuShare: number;
   /** All cores' busy share over the window (server, generators and everything else). */
@@ -337,10 +340,12 @@ async function runOnce(kind: "robots" | "raw", rooms: number, o: Options, rawRat
     const genCpu0 = await Promise.all(generators.map((g) => cpuMicros(g.pid)));
     const machine0 = await machineTicks();
     const cpu0 = await cpuMicros(s.pid);
+    const writes0 = await writeCalls(s.pid);
     await Promise.all(generators.map((gen) => gen.call({ cmd: "begin" }, "begun", 30_000)));
     progress(`${label}: measuring ${o.windowS} s`);
     await sleep(o.windowS * 1000);
     const cpu1 = await cpuMicros(s.pid);
+    const writes1 = await writeCalls(s.pid);
     const machine1 = await machineTicks();
     const genCpu1 = await Promise.all(generators.map((g) => cpuMicros(g.pid)));
     const m1 = await metrics();
@@ -369,6 +374,7 @@ async function runOnce(kind: "robots" | "raw", rooms: number, o: Options, rawRat
       actionsPerRoomPerSecond: actions / o.windowS / roomsHeld,
       serverCpuMicros,
       cpuMicrosPerAction: actions > 0 ? serverCpuMicros / actions : NaN,
+      writeCallsPerAction: actions > 0 ? (writes1 - writes0) / actions : NaN,
       serverCpuShare: serverCpuMicros / windowMicros,
       machineBusy: 1 - (machine1.idle - machine0.idle) / Math.max(1, machine1.total - machine0.total),
       eventLoopP99Ms: 1000 * (kind === "robots" ? (m1.get("nodejs_eventloop_lag_p99_seconds") ?? NaN) : raw1!.eventLoopP99Seconds!),
@@ -434,6 +440,7 @@ function medianRun(runs: RunResult[]): RunResult {
     actionsPerRoomPerSecond: m((r) => r.actionsPerRoomPerSecond),
     serverCpuMicros: m((r) => r.serverCpuMicros),
     cpuMicrosPerAction: m((r) => r.cpuMicrosPerAction),
+    writeCallsPerAction: m((r) => r.writeCallsPerAction),
     serverCpuShare: m((r) => r.serverCpuShare),
     machineBusy: m((r) => r.machineBusy),
     eventLoopP99Ms: m((r) => r.eventLoopP99Ms),
@@ -507,7 +514,7 @@ function report(o: Options, machine: string, command: string, steps: Step[], raw
   out.push("latency = a client's action until all 8 clients of its room have its broadcast (ms); CPU = server process, /proc utime+stime");
   out.push(
     table(
-      ["server", "rooms", "clients", "actions/s", "p50", "p95", "p99", "max", "loop p99", "loop max", "CPU µs/action", "server CPU", "generators CPU", "machine busy"],
+      ["server", "rooms", "clients", "actions/s", "p50", "p95", "p99", "max", "loop p99", "loop max", "CPU µs/action", "writes/action", "server CPU", "generators CPU", "machine busy"],
       results.map((r) => [
         name(r),
         String(r.roomsHeld),
@@ -520,6 +527,7 @@ function report(o: Options, machine: string, command: string, steps: Step[], raw
         fixed(r.eventLoopP99Ms),
         fixed(r.eventLoopMaxMs),
         fixed(r.cpuMicrosPerAction, 0),
+        fixed(r.writeCallsPerAction),
         pct(r.serverCpuShare),
         pct(r.generatorCpuShare),
         pct(r.machineBusy),

@@ -18,10 +18,17 @@
  * Extra flags: --perRoom N, --games N (games per created room, default 1000), --minDelay MS and
  * --maxDelay MS (think time, default 300–1500), --hostPause MS (default 2500).
  * Loadtest flags: --endpoint, --numClients, --delay (ms between connections), --output FILE.
- * The loadtest UI needs a terminal (TTY); quit with q, Esc or Ctrl-C.
+ * --duration S ends the run after S seconds.
+ *
+ * On a terminal it shows @colyseus/loadtest's live display (quit with q, Esc or Ctrl-C). Without
+ * one (CI, a pipe, nohup), or with --headless, it runs headless (loadtest/support/headless.ts):
+ * the clients' lines, a progress line every 10 s and a summary at the end; --output FILE then
+ * receives the summary as JSON. Exit 0 if every client joined and none failed, else 1; 2 for a
+ * bad flag.
  */
 import { parseArgs } from "node:util";
 import { cli, type Options } from "@colyseus/loadtest";
+import { headlessOptions, LoadStats, runHeadless, UsageError } from "./support/headless.ts";
 import { JoinError } from "../bots/connection.ts";
 import { botIcon } from "../bots/names.ts";
 import { runNamedBot, type BotEvent, type BotHandle, type RunBotOptions } from "../bots/runner.ts";
@@ -38,6 +45,8 @@ const { values: extra } = parseArgs({
     minDelay: { type: "string" },
     maxDelay: { type: "string" },
     hostPause: { type: "string" },
+    headless: { type: "boolean" },
+    duration: { type: "string" },
   },
 });
 
@@ -55,7 +64,11 @@ const HOST_PAUSE = num(extra.hostPause, DEFAULT_THINK_TIMES.hostPauseMs, 0, 600_
 /** The room the current group of clients joins (clients connect one after another). */
 let groupCode: string | undefined;
 
+/** What the headless run counts (unused by the terminal display, which counts for itself). */
+const stats = new LoadStats();
+
 function report(clientId: number, botId: string, event: BotEvent): void {
+  stats.note(event);
   switch (event.type) {
     case "joined":
       return console.log(`#${clientId} joined ${event.code} as ${event.audience ? "audience" : event.isHost ? "host" : "player"}`);
@@ -78,7 +91,7 @@ function report(clientId: number, botId: string, event: BotEvent): void {
 /** A seat was refused because the game is full or running: the client joins as audience instead. */
 const AUDIENCE_FALLBACK: readonly string[] = [ErrorCode.RoomFull, ErrorCode.GameInProgress];
 
-export async function main(options: Options): Promise<void> {
+export async function main(options: Options): Promise<BotHandle> {
   const i = options.clientId;
   const common: Omit<RunBotOptions, "name"> = {
     endpoint: options.endpoint,
@@ -86,7 +99,10 @@ export async function main(options: Options): Promise<void> {
     minDelayMs: MIN_DELAY,
     maxDelayMs: MAX_DELAY,
     hostPauseMs: HOST_PAUSE,
-    onEvent: (event, bot) => report(i, bot.id, event),
+    onEvent: (event, bot) => {
+      if (event.type === "reconnected") stats.watch(bot.room);
+      report(i, bot.id, event);
+    },
   };
   let handle: BotHandle;
   if (options.roomId) {
@@ -104,6 +120,22 @@ export async function main(options: Options): Promise<void> {
     handle = await runNamedBot({ ...common, code: groupCode }, i % PER_ROOM, 0);
   }
   void handle.finished.catch(() => {});
+  return handle;
 }
 
-cli(main);
+if (process.stdout.isTTY && !extra.headless) {
+  // @colyseus/loadtest ends on SIGINT (writing --output); --duration sends it one.
+  const seconds = Number(extra.duration);
+  if (Number.isInteger(seconds) && seconds > 0) setTimeout(() => process.kill(process.pid, "SIGINT"), seconds * 1000).unref();
+  cli(async (options) => void (await main(options)));
+} else {
+  try {
+    process.exitCode = await runHeadless(main, headlessOptions(process.argv.slice(2)), stats);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    process.exitCode = 2;
+  }
+  // Sockets the server has not closed yet must not keep a finished run alive.
+  process.exit();
+}

@@ -21,6 +21,17 @@ function isAddressOrCidr(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** `http(s)://<public key>@<host>[:port][/path]/<numeric project id>`: what the Sentry SDK accepts. */
+function isSentryDsn(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === "https:" || url.protocol === "http:") && /^[\w-]+$/.test(url.username) && url.hostname !== "" && /\/\d+$/.test(url.pathname) && !url.search && !url.hash;
+}
+
 /** The levels LOG_LEVEL accepts: pino's, and `silent`. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,14 +48,21 @@ export const DEFAULTS = {
   reconnectSeconds: RECONNECT_SECONDS,
   messagesPerSecond: MESSAGES_PER_SECOND,
   maxAudiencePerIp: 64,
+  drainSeconds: 600,
 } as const satisfies Partial<Config>;
 
 const logLevel = z.enum(LOG_LEVELS).default(DEFAULTS.logLevel);
+
+/** LOG_FORMAT: `auto` is pretty on a terminal and JSON lines anywhere else (src/logger.ts). */
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+const logFormat = z.enum(LOG_FORMATS).default("auto");
 
 const EnvSchema = z.object({
   PORT: port.default(DEFAULTS.port),
   HOST: z.string().min(1).default("0.0.0.0"),
   LOG_LEVEL: logLevel,
+  LOG_FORMAT: logFormat,
   /** Length of a timer second in ms; only for demos and tests that want fast phases. */
   ROBOTS_SECOND_MS: positiveInt.default(DEFAULTS.secondMillis),
   /** Seconds a dropped client keeps its seat. */
@@ -68,6 +86,11 @@ const EnvSchema = z.object({
   /** Longest wait at start-up for Redis and PostgreSQL to answer before giving up (exit 1). */
   STARTUP_TIMEOUT_SECONDS: positiveInt.max(3600).default(30),
   /**
+   * On SIGTERM/SIGINT with no other process to take its rooms, how long running games may go on
+   * to their end before the rest are checkpointed and the process exits (src/rooms/drain.ts).
+   */
+  DRAIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULTS.drainSeconds),
+  /**
    * Serve the Colyseus monitor at /colyseus. Off unless asked for: it lists private room codes
    * and can inspect any room, so it also needs MONITOR_USER and MONITOR_PASSWORD (issue #7 #2).
    */
@@ -88,6 +111,11 @@ const EnvSchema = z.object({
     }
     return entries;
   }).optional(),
+  /**
+   * Opt-in error tracking (src/errorTracking.ts): a Sentry DSN, `https://<key>@<host>/<project id>`.
+   * Unset: the SDK is not even loaded.
+   */
+  SENTRY_DSN: z.string().refine(isSentryDsn, "must be a Sentry DSN like https://<key>@<host>/<project id>").optional(),
   // ---- client address and per-address limits (issue #7 findings 8 and 9; src/http/)
   /**
    * Reverse proxies whose X-Forwarded-For / X-Real-IP is believed: a comma list of IPs and
@@ -134,8 +162,11 @@ export type Config = {
   recordRetryMaxMs: number;
   /** Bound on each start-up wait for an external service (src/startup.ts). */
   startupTimeoutSeconds: number;
+  /** Longest wait on shutdown for running games to finish when no peer can take them. */
+  drainSeconds: number;
   host: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   secondMillis: number;
   reconnectSeconds: number;
   messagesPerSecond: number;
@@ -146,6 +177,8 @@ export type Config = {
   metricsToken: string | null;
   /** Addresses and CIDRs /metrics answers; null: any address. */
   metricsAllow: readonly string[] | null;
+  /** Where errors are reported (src/errorTracking.ts); null: error tracking off. */
+  sentryDsn: string | null;
   /** Reverse proxies believed about the client address (src/http/clientIp.ts). */
   trustedProxies: readonly string[];
   /** Largest request body in bytes. */
@@ -172,8 +205,14 @@ export function logLevelOf(env: NodeJS.ProcessEnv = process.env): LogLevel {
   return parsed.success ? parsed.data : DEFAULTS.logLevel;
 }
 
+/** LOG_FORMAT read with loadConfig's rule, for the same reason as {@link logLevelOf}. */
+export function logFormatOf(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  const parsed = logFormat.safeParse(env.LOG_FORMAT === "" ? undefined : env.LOG_FORMAT);
+  return parsed.success ? parsed.data : "auto";
+}
+
 /** Variables whose value is a secret: an error names them but never prints what was set. */
-const SECRET_VARIABLES = new Set(["MONITOR_PASSWORD", "METRICS_TOKEN"]);
+const SECRET_VARIABLES = new Set(["MONITOR_PASSWORD", "METRICS_TOKEN", "SENTRY_DSN"]);
 
 /** Connection strings may carry a password: an error shows them with it masked. */
 const URL_VARIABLES = new Set(["DATABASE_URL", "REDIS_URL"]);
@@ -211,8 +250,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicAddress: publicAddressFor(e.PUBLIC_ADDRESS, e.REDIS_URL, e.PORT),
     recordRetryMaxMs: e.RECORD_RETRY_MAX_MS,
     startupTimeoutSeconds: e.STARTUP_TIMEOUT_SECONDS,
+    drainSeconds: e.DRAIN_SECONDS,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     secondMillis: e.ROBOTS_SECOND_MS,
     reconnectSeconds: e.RECONNECT_SECONDS,
     messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
@@ -220,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     monitorCredentials: e.MONITOR && e.MONITOR_USER && e.MONITOR_PASSWORD ? { user: e.MONITOR_USER, password: e.MONITOR_PASSWORD } : null,
     metricsToken: e.METRICS_TOKEN ?? null,
     metricsAllow: e.METRICS_ALLOW ?? null,
+    sentryDsn: e.SENTRY_DSN ?? null,
     trustedProxies: e.TRUSTED_PROXIES ?? [],
     maxBodyBytes: e.MAX_BODY_BYTES,
     createRoomsPerMinute: e.CREATE_ROOMS_PER_MINUTE,

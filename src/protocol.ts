@@ -189,10 +189,17 @@ export const CHECK_ORDER = [
 // ---------------------------------------------------------------- close codes (GAME.md §11)
 
 /**
- * WebSocket close codes the server uses. The 4000s except 4429 are Colyseus's own
+ * WebSocket close codes the server uses. The 4000s except 4100 and 4429 are Colyseus's own
  * (`CloseCode` of @colyseus/core, restated here so a client need not depend on the server).
  */
 export const CloseCode = {
+  /**
+   * The server process holding the room is being restarted (a deploy): the room is moving to
+   * another process, or will be back when this one restarts. The seat is kept. Reconnect through
+   * matchmaking with the token (`client.reconnect(room.reconnectionToken)`), not to the same
+   * socket address: retry with backoff for up to 30 s (docs/PROTOCOL.md).
+   */
+  ServerMoving: 4100,
   /**
    * The client left on purpose, the room was disposed (every client gone after the game, or its
    * 4 h lifetime over), or the host kicked the client: then the close reason is

@@ -8,12 +8,12 @@
 import { lookup } from "node:dns/promises";
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, isIP } from "node:net";
+import { createServer, isIP, type Server as NodeServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { Config } from "./config.ts";
-import { logger } from "./logger.ts";
+import { redisClient } from "./outages.ts";
 
 /** A start-up failure: `message` is the one line to print, `exitCode` 2 (configuration) or 1 (service). */
 export class StartupError extends Error {
@@ -34,6 +34,7 @@ export async function checkStartup(config: Config): Promise<void> {
   const deadline = Date.now() + config.startupTimeoutSeconds * 1000;
   // The configuration is checked first: a wrong setting is not worth waiting a timeout for.
   await checkHost(config.host);
+  await checkPort(config.host, config.port);
   // DATA_DIR is used by the embedded database, and by the outbox when there is no Redis.
   if (config.database.kind === "pglite" || !config.redisUrl) await checkDataDir(config.dataDir);
   const services: Promise<void>[] = [];
@@ -73,6 +74,54 @@ async function checkHost(host: string): Promise<void> {
     });
   } finally {
     probe.close();
+  }
+}
+
+/** The one line for a port another process holds (or that needs privileges this process lacks). */
+function portError(host: string, port: number, err: NodeJS.ErrnoException): StartupError | undefined {
+  if (err.code === "EADDRINUSE") return new StartupError(2, `invalid configuration: PORT ${port} is already in use on HOST ${host} (another process listens there: stop it or choose another PORT)`);
+  if (err.code === "EACCES") return new StartupError(2, `invalid configuration: PORT ${port} on HOST ${host} needs privileges this process does not have (use a port above 1023)`);
+  return undefined;
+}
+
+/**
+ * PORT must be free on HOST. Colyseus's listen() prints a bind failure and never settles, so a
+ * taken port is found here by binding it once (and closing it again) before anything opens.
+ */
+async function checkPort(host: string, port: number): Promise<void> {
+  const probe = createServer();
+  try {
+    await within(
+      new Promise<void>((resolve, reject) => {
+        probe.once("error", reject);
+        probe.listen({ host, port, exclusive: true }, () => resolve());
+      }),
+      LOCAL_CHECK_MS,
+      () => new StartupError(2, `invalid configuration: PORT ${port} on HOST ${host} could not be listened on within ${LOCAL_CHECK_MS / 1000} s`),
+    ).catch((err: NodeJS.ErrnoException) => {
+      throw err instanceof StartupError ? err : (portError(host, port, err) ?? new StartupError(2, `invalid configuration: PORT ${port} on HOST ${host} cannot be listened on (${err.code ?? err.message})`));
+    });
+  } finally {
+    // The server binds the same port next: wait until the probe has let go of it.
+    await new Promise<void>((resolve) => (probe.listening ? probe.close(() => resolve()) : resolve()));
+  }
+}
+
+/**
+ * `server.listen()` that fails instead of hanging: the port may still be taken between
+ * checkPort and here, and Colyseus only reports that on stderr.
+ */
+export async function listenOrRefuse(server: { listen(port: number, host: string): Promise<unknown>; transport: { server?: NodeServer } }, port: number, host: string): Promise<void> {
+  const http = server.transport.server;
+  let onError: ((err: NodeJS.ErrnoException) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    onError = (err) => reject(portError(host, port, err) ?? err);
+    http?.once("error", onError);
+  });
+  try {
+    await Promise.race([server.listen(port, host), failed]);
+  } finally {
+    if (onError) http?.off("error", onError);
   }
 }
 
@@ -201,20 +250,9 @@ async function checkRedis(url: string, deadline: number, seconds: number): Promi
 }
 
 /**
- * An ioredis client for a long-lived use (`what` names it in the log) whose failures are logged
- * once per outage: without an `error` listener ioredis prints every failed reconnection as an
- * "Unhandled error event".
+ * An ioredis client for a long-lived use (`what` names it in the log); its outages are logged
+ * once per change of state with every other Redis client's (src/outages.ts).
  */
 export function watchedRedis(url: string, what: string): Redis {
-  const redis = new Redis(url);
-  let down = false;
-  redis.on("error", (err) => {
-    if (!down) logger.warn({ err }, `Redis (${what}) is unreachable; retrying`);
-    down = true;
-  });
-  redis.on("ready", () => {
-    if (down) logger.info(`Redis (${what}) is reachable again`);
-    down = false;
-  });
-  return redis;
+  return redisClient(url, what);
 }

@@ -63,6 +63,15 @@ describe("defaults are defined once", () => {
       reconnectSeconds: loaded.reconnectSeconds,
       messagesPerSecond: loaded.messagesPerSecond,
       maxAudiencePerIp: loaded.maxAudiencePerIp,
+      drainSeconds: loaded.drainSeconds,
     }).toEqual({ ...defaults });
+  });
+});
+
+describe("DRAIN_SECONDS", () => {
+  it("is a whole number of seconds from 0 to 86400; anything else names the variable", () => {
+    expect(config.loadConfig({ DRAIN_SECONDS: "0" }).drainSeconds).toBe(0);
+    expect(config.loadConfig({ DRAIN_SECONDS: "86400" }).drainSeconds).toBe(86_400);
+    for (const bad of ["-1", "1.5", "86401", "ten"]) expect(() => config.loadConfig({ DRAIN_SECONDS: bad })).toThrow(/DRAIN_SECONDS/);
   });
 });

@@ -52,6 +52,15 @@ export async function cpuMicros(pid: number): Promise<number> {
   return ((utimeTicks + stimeTicks) * 1e6) / TICKS_PER_SECOND;
 }
 
+/**
+ * Write-type system calls (`write`, `writev`, …) the process made so far (`syscw` of
+ * /proc/<pid>/io): a count, so CPU contention does not inflate it. Node merges writes queued
+ * behind a socket whose client is not reading, so a starved generator lowers it.
+ */
+export async function writeCalls(pid: number): Promise<number> {
+  return Number(/^syscw:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/io`, "utf8"))?.[1] ?? NaN);
+}
+
 /** Resident set size of the process, bytes. */
 export async function rssBytes(pid: number): Promise<number> {
   return parseProcStatusKb(await readFile(`/proc/${pid}/status`, "utf8"), "VmRSS");
@@ -148,6 +157,11 @@ export async function startRobotsServer(o: RobotsServerOptions): Promise<ServerU
     DATA_DIR: o.dataDir,
     LOG_LEVEL: "warn",
     MONITOR: "false",
+    // As the image, compose file and pm2 run it: some libraries (mutative) pick a slower
+    // development build without it.
+    NODE_ENV: "production",
+    // A busy shared machine can take more than the default 30 s to start (PGlite, migrations).
+    STARTUP_TIMEOUT_SECONDS: "300",
     // The largest values the configuration accepts (src/config.ts).
     CREATE_ROOMS_PER_MINUTE: "100000",
     FAILED_JOIN_LIMIT: "100000",
@@ -157,7 +171,7 @@ export async function startRobotsServer(o: RobotsServerOptions): Promise<ServerU
   };
   for (const key of ["DATABASE_URL", "REDIS_URL", "METRICS_TOKEN", "METRICS_ALLOW", "TRUSTED_PROXIES", "ROBOTS_SECOND_MS", "RATE_LIMIT_PER_SECOND"]) if (!(key in o.env)) delete env[key];
   return startChild("robots", [...o.nodeArgs, "src/index.ts"], env, port, async (child, out) => {
-    const until = Date.now() + 120_000;
+    const until = Date.now() + 300_000;
     while (Date.now() < until) {
       if (child.exitCode !== null) throw new Error(`the Robots server exited with ${child.exitCode}:\n${out()}`);
       try {
@@ -167,7 +181,7 @@ export async function startRobotsServer(o: RobotsServerOptions): Promise<ServerU
       }
       await sleep(100);
     }
-    throw new Error(`the Robots server did not answer /health within 120 s:\n${out()}`);
+    throw new Error(`the Robots server did not answer /health within 300 s:\n${out()}`);
   });
 }
 

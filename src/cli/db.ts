@@ -3,11 +3,14 @@
  *   npm run migrate          apply pending migrations
  *   npm run seed             load the question pack (idempotent)
  *   npm run replay -- <id>   rebuild a finished game from its seed and action log and compare scores
- * They use the same configuration as the server (DATABASE_URL, DATA_DIR).
+ * They use the same configuration as the server (DATABASE_URL, DATA_DIR). On the embedded
+ * database they take DATA_DIR's lock (src/persistence/dataDirLock.ts) and exit 2 with one line
+ * while a server or another command holds it.
  */
 import { ConfigError, loadConfig } from "../config.ts";
 import { replayGame } from "../game/replay.ts";
 import { migrateToLatest, openDatabase } from "../persistence/database.ts";
+import { DataDirBusyError, lockDataDir } from "../persistence/dataDirLock.ts";
 import { getGameRecord } from "../persistence/gamesRepo.ts";
 import { loadQuestionPack } from "../persistence/questionPack.ts";
 import { questionsById, seedQuestions } from "../persistence/questionsRepo.ts";
@@ -24,7 +27,14 @@ async function main(command: string | undefined, args: string[]): Promise<number
     return 2;
   }
   const config = loadConfig();
-  const { db, close, kind } = await openDatabase(config.database);
+  // A server (or another CLI) on the same embedded database: refused before anything opens.
+  const lock = config.database.kind === "pglite" && config.database.dataDir
+    ? await lockDataDir(config.dataDir, { role: command, onLost: (err) => console.error(`lost the lock on DATA_DIR ${JSON.stringify(config.dataDir)}: ${err.message}`) })
+    : undefined;
+  const { db, close, kind } = await openDatabase(config.database).catch(async (error: unknown) => {
+    await lock?.release();
+    throw error;
+  });
   try {
     const applied = await migrateToLatest(db);
     if (command === "migrate") {
@@ -53,12 +63,13 @@ async function main(command: string | undefined, args: string[]): Promise<number
     return report.matches ? 0 : 1;
   } finally {
     await close();
+    await lock?.release();
   }
 }
 
 try {
   process.exitCode = await main(process.argv[2], process.argv.slice(3));
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : `failed: ${(error as Error).message}`);
+  console.error(error instanceof ConfigError || error instanceof DataDirBusyError ? error.message : `failed: ${(error as Error).message}`);
   process.exitCode = 2;
 }

@@ -10,6 +10,10 @@ import { SeatReservationError } from "@colyseus/core/errors/SeatReservationError
 import type { NextFunction, Request, Response } from "express";
 import { ALL_ERROR_CODES } from "../protocol.ts";
 import { logger } from "../logger.ts";
+import { databaseCallFailed, databaseState, errorReason, redisState } from "../outages.ts";
+import { requestIdOf } from "./requestId.ts";
+import { reportError } from "../errorTracking.ts";
+import { ServerDraining } from "../rooms/drain.ts";
 
 /** Told to clients while the database is down; the cause stays in the log. */
 export const DATABASE_DOWN_MESSAGE = "the database is not answering; try again shortly";
@@ -50,16 +54,20 @@ export function httpErrorHandler(err: unknown, req: Request, res: Response, next
   const clientStatus = clientErrorStatus(err);
   if (clientStatus !== undefined) {
     // The client's own doing, and any client can repeat it at will: not worth more than debug.
-    logger.debug({ status: clientStatus, method: req.method, reason: messageOf(err) }, "refused a malformed HTTP request");
+    logger.debug({ status: clientStatus, method: req.method, reason: messageOf(err), reqId: requestIdOf(req) }, "refused a malformed HTTP request");
     res.status(clientStatus).json({ error: clientStatus === 400 ? "malformed request" : (STATUS_CODES[clientStatus] ?? "request refused").toLowerCase() });
     return;
   }
   if (err instanceof DatabaseUnavailable) {
-    logger.error({ err: err.cause, path: req.path }, "HTTP request failed: the database did not answer");
+    // The outage itself is one warning (src/outages.ts); each request it fails is one line, no stack.
+    const known = !databaseState.up;
+    databaseCallFailed(err.cause, "an API request");
+    logger[known ? "info" : "error"]({ path: req.path, reqId: requestIdOf(req), reason: errorReason(err.cause) }, "HTTP request failed: the database did not answer");
     res.status(503).json({ error: DATABASE_DOWN_MESSAGE });
     return;
   }
-  logger.error({ err, path: req.path }, "HTTP request failed");
+  logger.error({ err, path: req.path, reqId: requestIdOf(req) }, "HTTP request failed");
+  reportError(err, { status: "500", method: req.method, route: req.route?.path ?? req.path });
   res.status(500).json({ error: INTERNAL_ERROR_MESSAGE });
 }
 
@@ -94,20 +102,53 @@ export function hideInternalMatchmakeErrors(): void {
     try {
       return await invoke.apply(this, args);
     } catch (error) {
-      throw publicMatchmakeError(error, args[0], args[1]);
+      const reqId = requestIdOf(args[3]?.headers);
+      const refusal = publicMatchmakeError(error, args[0], args[1], reqId);
+      logRefusedJoin(refusal, args[0], args[1], reqId);
+      throw refusal;
     }
   };
   controller[PATCHED] = true;
 }
 
-function publicMatchmakeError(error: unknown, method: unknown, roomName: unknown): ServerError {
+/** Matchmaking calls that ask for a seat in a room that exists; their refusals are worth a line. */
+const JOIN_METHODS = new Set(["join", "joinById", "joinOrCreate", "reconnect"]);
+/** Client text in a log line is cut to this: a room id is 4 letters, a reason one sentence. */
+const LOGGED_TEXT_MAX = 120;
+
+/**
+ * One info line per refused join (issue #12 #2): the GAME.md code when there is one, else the
+ * HTTP status and Colyseus's reason (an unknown code). No stack: the refusal is the client's doing.
+ */
+function logRefusedJoin(refusal: ServerError, method: unknown, roomName: unknown, reqId: string | undefined): void {
+  if (typeof method !== "string" || !JOIN_METHODS.has(method) || refusal.code < 400 || refusal.code > 499) return;
+  const target = String(roomName).slice(0, LOGGED_TEXT_MAX);
+  const known = (ALL_ERROR_CODES as readonly string[]).includes(refusal.message);
+  logger.info(
+    {
+      method,
+      ...(method === "joinById" || method === "reconnect" ? { roomId: target } : { roomName: target }),
+      status: refusal.code,
+      ...(known ? { code: refusal.message } : { reason: refusal.message.slice(0, LOGGED_TEXT_MAX) }),
+      reqId,
+    },
+    "join refused",
+  );
+}
+
+function publicMatchmakeError(error: unknown, method: unknown, roomName: unknown, reqId: string | undefined): ServerError {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   const mapped = CLIENT_STATUS_OF_COLYSEUS_CODE.get(code);
   if (mapped !== undefined) return new ServerError(mapped, message);
   if (typeof code === "number" && code >= 400 && code <= 499) return error as ServerError;
+  // Every process is draining for a restart (src/rooms/drain.ts): a retry soon succeeds. The
+  // controller re-wraps the error in a plain ServerError, keeping its code and message.
+  if (code === ServerDraining.STATUS) return error as ServerError;
   if ((ALL_ERROR_CODES as readonly string[]).includes(message)) return new ServerError(400, message);
   if (error instanceof SeatReservationError) return new ServerError(409, "the room cannot take a seat right now; try again");
-  logger.warn({ err: error, method, roomName }, "matchmaking failed inside the server");
+  // While Redis is known to be away every matchmaking call fails the same way: the reason, not a stack each.
+  logger.warn({ ...(redisState.up ? { err: error } : { reason: errorReason(error) }), method, roomName, reqId }, "matchmaking failed inside the server");
+  reportError(error, { status: "500", matchmake: typeof method === "string" ? method : undefined });
   return new ServerError(500, INTERNAL_ERROR_MESSAGE);
 }

@@ -20,6 +20,7 @@ import { matchMaker } from "@colyseus/core";
 import { logger } from "../logger.ts";
 import { ClientIpResolver, pinClientIp } from "./clientIp.ts";
 import { IpLimits } from "./ipLimits.ts";
+import { assignRequestId, requestIdOf } from "./requestId.ts";
 
 export interface RequestGuardOptions {
   resolver: ClientIpResolver;
@@ -41,6 +42,8 @@ export function guardHttpServer(http: HttpServer, options: RequestGuardOptions):
   http.removeAllListeners("request");
   http.on("request", (req: IncomingMessage, res: ServerResponse) => {
     try {
+      // First, so that every answer below, ours or Colyseus's, carries it.
+      assignRequestId(req, res);
       admitRequest(req, res, options, () => forward(requestListeners, http, req, res));
     } catch (err) {
       failed(res, err);
@@ -51,11 +54,12 @@ export function guardHttpServer(http: HttpServer, options: RequestGuardOptions):
   http.removeAllListeners("upgrade");
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     try {
+      assignRequestId(req);
       admitUpgrade(req, socket, options, () => {
         for (const listener of upgradeListeners) listener.call(http, req, socket, head);
       });
     } catch (err) {
-      logger.error({ err }, "WebSocket upgrade failed");
+      logger.error({ err, reqId: requestIdOf(req) }, "WebSocket upgrade failed");
       socket.destroy();
     }
   });
@@ -72,7 +76,7 @@ function forward(listeners: RequestListener[], http: HttpServer, req: IncomingMe
 }
 
 function failed(res: ServerResponse, err: unknown): void {
-  logger.error({ err }, "HTTP request handler failed");
+  logger.error({ err, reqId: requestIdOf(res.req) }, "HTTP request handler failed");
   try {
     if (!res.headersSent) {
       res.writeHead(500, { "content-type": "application/json", connection: "close" });
@@ -234,7 +238,7 @@ function admitUpgrade(req: IncomingMessage, socket: Duplex, options: RequestGuar
   const ip = pinClientIp(req, options.resolver);
   if (!options.limits.openSocket(ip)) {
     socket.on("error", () => socket.destroy());
-    socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${SOCKET_RETRY_SECONDS}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${SOCKET_RETRY_SECONDS}\r\nX-Request-Id: ${requestIdOf(req)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     return;
   }
   let counted = true;

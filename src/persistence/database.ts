@@ -8,6 +8,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import { Kysely, PostgresDialect } from "kysely";
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from "kysely/migration";
 import pg from "pg";
+import { databaseAnswered, databaseAnswers, databaseCallFailed } from "../outages.ts";
 import { PGliteWorkerClient, PGliteWorkerDialect } from "./pgliteWorkerDialect.ts";
 import { trackWrites, WriteCounter } from "./readCache.ts";
 import type { Database } from "./schema.ts";
@@ -47,15 +48,23 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
   };
   if (target.kind === "postgres") {
     const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize, connectionTimeoutMillis: 5_000 });
-    // An idle client losing its server must not crash the process; the next query reports it.
-    pool.on("error", () => {});
-    return opened(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [writes] }), { kind: "postgres" });
+    // An idle client losing its server must not crash the process: it is the first sign of an
+    // outage, logged once (src/outages.ts); a new connection made is the sign it is over.
+    pool.on("error", (err) => databaseCallFailed(err, "an idle connection"));
+    pool.on("connect", (client) => {
+      databaseAnswered();
+      // The pool listens to a client only while it is idle; one checked out (a query on its way,
+      // a transaction between statements) losing its server would crash the process. Its query
+      // rejects with the cause anyway.
+      client.on("error", (err) => databaseCallFailed(err, "a connection in use"));
+    });
+    return opened(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [writes, databaseAnswers] }), { kind: "postgres" });
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const client = new PGliteWorkerClient(target.dataDir);
   // Started here so that a data directory PGlite cannot open fails openDatabase itself.
   await client.start();
-  return opened(new Kysely<Database>({ dialect: new PGliteWorkerDialect(client), plugins: [writes] }), { kind: "pglite", pgliteWorker: client });
+  return opened(new Kysely<Database>({ dialect: new PGliteWorkerDialect(client), plugins: [writes, databaseAnswers] }), { kind: "pglite", pgliteWorker: client });
 }
 
 /** Reads migrations/ in name order; names are date-prefixed, so that is creation order. */

@@ -3,10 +3,11 @@
  * and the recorder that delivers finished games through the durable outbox.
  */
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { DatabaseConfig } from "../config.ts";
 import type { Question } from "../game/types.ts";
 import { logger } from "../logger.ts";
+import { databaseCallFailed, errorReason, isOutageError, redisClient, redisState } from "../outages.ts";
 import { migrateToLatest, openDatabase, type OpenDatabase } from "./database.ts";
 import { refreshLeaderboard, writeGameRecord } from "./gamesRepo.ts";
 import { FileOutbox, RedisOutbox, type OutboxStore } from "./outbox.ts";
@@ -49,14 +50,9 @@ export async function openPersistence(o: PersistenceOptions): Promise<Persistenc
     // each one times out, and the queue of commands waiting for a connection is emptied with an
     // error after two failed reconnection attempts. The offline queue stays on so that commands
     // sent while the first connection is being made are not refused.
-    redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: outboxTimeoutMs, enableOfflineQueue: true });
-    // Without a listener ioredis prints every failed reconnection; one line per outage will do.
-    let down = false;
-    redis.on("error", (err) => {
-      if (!down) logger.warn({ err }, "the Redis outbox is unreachable; finished games go to the database directly");
-      down = true;
-    });
-    redis.on("ready", () => (down = false));
+    // Its outages are logged once with every other Redis client's (src/outages.ts); meanwhile
+    // finished games go to the database directly.
+    redis = redisClient(o.redisUrl, "outbox", { maxRetriesPerRequest: 1, commandTimeout: outboxTimeoutMs, enableOfflineQueue: true });
     store = new RedisOutbox(redis);
   } else {
     store = new FileOutbox(join(o.outboxDir));
@@ -66,7 +62,21 @@ export async function openPersistence(o: PersistenceOptions): Promise<Persistenc
     write: (record) => writeGameRecord(db, record),
     afterWrites: () => refreshLeaderboard(db),
     onError: (err, context) => logger.warn({ err, context }, "game record not written yet; it stays pending and is retried"),
-    onOutboxError: (err, context) => logger.error({ err, context }, "an outbox call failed"),
+    onWritten: (record, ms, attempts) => {
+      logger.info({ gameId: record.id, roomId: record.roomCode, ms: Math.round(ms * 10) / 10, attempts }, "game record written");
+    },
+    // No stack per retry: the reason is enough, and a database outage is logged once on its own.
+    onRetry: (record, attempt, err, retryInMs) => {
+      databaseCallFailed(err, `writing game ${record.id}`);
+      const fields = { gameId: record.id, roomId: record.roomCode, attempt, retryInMs, reason: errorReason(err) };
+      if (isOutageError(err)) logger.info(fields, "game record not written yet; retrying");
+      else logger.warn(fields, "game record refused by the database; retrying");
+    },
+    // A Redis outbox fails with every call while Redis is away: that outage has its own line.
+    onOutboxError: (err, context) => {
+      if (redis && !redisState.up) logger.debug({ context, reason: errorReason(err) }, "an outbox call failed");
+      else logger.error({ context, reason: errorReason(err) }, "an outbox call failed");
+    },
     // One error line per record: an operator must see each game that was given up.
     onLost: (record) =>
       logger.error(
@@ -91,6 +101,7 @@ export async function openPersistence(o: PersistenceOptions): Promise<Persistenc
           (questions) => (lastGood = questions),
           (error) => {
             cached = undefined;
+            databaseCallFailed(error, "reading the question pool");
             if (lastGood) return lastGood;
             throw error;
           },

@@ -22,8 +22,15 @@ export interface RecorderOptions {
   write: (record: GameRecord) => Promise<unknown>;
   /** Runs after writes succeed (leaderboard refresh); coalesced, failures only logged. */
   afterWrites?: () => Promise<void>;
-  /** A database write or the leaderboard refresh failed; the record stays pending. */
+  /** The leaderboard refresh after a write failed. */
   onError?: (error: unknown, context: string) => void;
+  /** The database took a record: how long the successful write took, and how many tries it needed. */
+  onWritten?: (record: GameRecord, ms: number, attempts: number) => void;
+  /**
+   * A write failed and the record stays pending, to be tried again in `retryInMs`. Called on the
+   * 1st, 2nd, 4th, 8th… failure of a record only: a long outage costs a few lines, not one a retry.
+   */
+  onRetry?: (record: GameRecord, attempt: number, error: unknown, retryInMs: number) => void;
   /** An outbox call failed or timed out; the record stays pending in memory and is retried. */
   onOutboxError?: (error: unknown, context: string) => void;
   /** At `stop()`: a record that neither the database nor the outbox holds. */
@@ -104,6 +111,8 @@ export class GameRecorder {
       write: options.write,
       afterWrites: options.afterWrites ?? (async () => {}),
       onError: options.onError ?? (() => {}),
+      onWritten: options.onWritten ?? (() => {}),
+      onRetry: options.onRetry ?? (() => {}),
       onOutboxError: options.onOutboxError ?? (() => {}),
       onLost: options.onLost ?? (() => {}),
       minDelayMs: options.minDelayMs ?? 500,
@@ -142,6 +151,13 @@ export class GameRecorder {
 
   get pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /** When the oldest game still waiting for the database finished (epoch ms); readiness reads it. */
+  get oldestPendingAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const { record } of this.#pending.values()) if (oldest === undefined || record.completedAt < oldest) oldest = record.completedAt;
+    return oldest;
   }
 
   /**
@@ -303,14 +319,16 @@ export class GameRecorder {
     for (const [id, pending] of [...this.#pending]) {
       if (this.#stopped) break;
       if (pending.dueAt > Date.now()) continue;
+      const began = performance.now();
       try {
         await this.#o.write(pending.record);
       } catch (error) {
         pending.attempts += 1;
         const backoff = Math.min(this.#o.maxDelayMs, this.#o.minDelayMs * 2 ** (pending.attempts - 1));
-        pending.dueAt = Date.now() + backoff * (0.75 + Math.random() * 0.5);
+        const retryInMs = Math.round(backoff * (0.75 + Math.random() * 0.5));
+        pending.dueAt = Date.now() + retryInMs;
         // One line per doubling of the wait is enough to see an outage without drowning in it.
-        if (worthLogging(pending.attempts)) this.#o.onError(error, `writing game ${id} (attempt ${pending.attempts})`);
+        if (worthLogging(pending.attempts)) this.#o.onRetry(pending.record, pending.attempts, error, retryInMs);
         // The database may stay down for long: make sure the record is durable meanwhile.
         if (!pending.stored) void this.#put(id);
         continue;
@@ -318,6 +336,7 @@ export class GameRecorder {
       this.#pending.delete(id);
       this.delivered += 1;
       wrote = true;
+      this.#o.onWritten(pending.record, performance.now() - began, pending.attempts + 1);
       if (pending.stored) this.#remove(id);
       else if (this.#outstandingPuts.has(id)) this.#removeWhenLanded.add(id);
     }

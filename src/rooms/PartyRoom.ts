@@ -10,7 +10,7 @@ import { Encoder, StateView } from "@colyseus/schema";
 import { TokenBucket } from "limiter";
 import { PartyState } from "../../schema/PartyState.ts";
 import type { GameError } from "../game/errors.ts";
-import { appendToLog, buildGameRecord, type ActionLog, type GameRecord } from "../game/record.ts";
+import { appendToLog, buildGameRecord, type ActionLog } from "../game/record.ts";
 import {
   apply,
   createGame,
@@ -26,7 +26,6 @@ import { DEFAULTS } from "../config.ts";
 import type { GameState, Question } from "../game/types.ts";
 import { logger } from "../logger.ts";
 import { gamesCompleted, messagesRefused } from "../metrics.ts";
-import { loadQuestionPack } from "../persistence/questionPack.ts";
 import {
   checkMessage,
   CloseCode,
@@ -39,8 +38,15 @@ import {
 } from "../protocol.ts";
 import { toAction, type StartRequest } from "./messages.ts";
 import { project } from "./projection.ts";
-import { claimRoomCode, CODE_RENEW_MS, releaseRoomCode, renewRoomCode } from "./roomCodes.ts";
+import { claimRoomCode, CODE_RENEW_MS, reclaimRoomCode, releaseRoomCode, renewRoomCode } from "./roomCodes.ts";
+import { rebuild, RoomCheckpointer, type CheckpointBase, type RoomCheckpoint } from "./checkpoint.ts";
+import { checkpointStore, disposeIfAbandoned, registerLocalRoom, reserveRestoredSeat, restoredDropOrder, takeRestoreIntent, unregisterLocalRoom, type LocalRoom } from "./restore.ts";
 import { closeFloodingClients, watchCreatorSeat } from "./colyseusHooks.ts";
+import { RoomTimers } from "./roomTimers.ts";
+import { adoptPool, completeListeners, questionSource } from "./roomServices.ts";
+import { beginMessage, endMessage, observeCommit, observeDispose, observeShown } from "./roomMetrics.ts";
+import { RoomLog } from "./roomLog.ts";
+import { reportError } from "../errorTracking.ts";
 import { AudienceByAddress, checkJoinOptions, joinAddress, type JoinAuth } from "./joinGuard.ts";
 
 /** Server-side room settings, fixed by the deployment (defineRoom defaults override client options). */
@@ -85,41 +91,6 @@ const GREETING_REPEAT_MS = 300;
 /** How long after its seat reservation ran out a creator that never joined is given up. */
 const CREATOR_GRACE_MS = 1000;
 
-/** Called with every finished game's record; the persistence layer plugs in here. */
-export type GameCompleteListener = (record: GameRecord) => void;
-
-/** Where a new room gets its question pool: the shipped pack, or the database once wired in. */
-let questionSource: () => Promise<readonly Question[]> = loadQuestionPack;
-export function setQuestionSource(source: () => Promise<readonly Question[]>): void {
-  questionSource = source;
-}
-
-/**
- * The pool the rooms hold. The source hands out a new array whenever its cache refreshes (every
- * 30 s with the database), so rooms made minutes apart would each keep their own copy of every
- * question (about 80 KB for the shipped pack); while the questions are the same, every room
- * holds this one array instead.
- */
-let sharedPool: readonly Question[] = [];
-function adoptPool(pool: readonly Question[]): readonly Question[] {
-  if (pool !== sharedPool && !sameQuestions(pool, sharedPool)) sharedPool = pool;
-  return sharedPool;
-}
-
-function sameQuestions(a: readonly Question[], b: readonly Question[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((q, i) => {
-    const r = b[i]!;
-    const keys = Object.keys(q) as (keyof Question)[];
-    return keys.length === Object.keys(r).length && keys.every((k) => q[k] === r[k]);
-  });
-}
-const completeListeners = new Set<GameCompleteListener>();
-export function onGameComplete(listener: GameCompleteListener): () => void {
-  completeListeners.add(listener);
-  return () => completeListeners.delete(listener);
-}
-
 export class PartyRoom extends Room<{ state: PartyState }> {
   override state = new PartyState();
   // Read by Colyseus before onCreate, so the default 50 ms loop is never started.
@@ -129,16 +100,27 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   #settings: PartyRoomSettings = DEFAULT_ROOM_SETTINGS;
   #pool: readonly Question[] = [];
   #code: string | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #timers = new Set<NodeJS.Timeout>();
-  #timerDeadline = 0;
+  readonly #timers = new RoomTimers((error, methodName) => this.onUncaughtException(error, methodName));
   /** Per session: its message budget and the private view it was last sent (one map, not two: memory per room). */
   #sessions = new Map<string, SessionData>();
   #log: ActionLog | null = null;
   /** The session whose create request made the room: the host once it joins (GAME.md §2). */
   #creatorId: string | undefined;
+  /** The state clients have been shown: the rules' state once its checkpoint is written. */
+  #shown!: GameState;
+  /** Writes the room's checkpoint (src/rooms/checkpoint.ts); none when no store is configured. */
+  #checkpoint: RoomCheckpointer | undefined;
+  /** Set by freeze(): the checkpoint and the code claim outlive this copy of the room. */
+  #frozen = false;
+  #createdAt = Date.now();
+  /** The room's lines in the log (src/rooms/roomLog.ts). */
+  #story: RoomLog | undefined;
+  readonly #local: LocalRoom = { flushed: () => this.#checkpoint?.flushed() ?? Promise.resolve(), handOff: () => this.freeze() };
 
   override async onCreate(options: Partial<PartyRoomSettings> = {}) {
+    // First thing, before any await: restore.ts hands a checkpoint over only synchronously.
+    const restoring = takeRestoreIntent();
+    if (restoring) return this.#restore(restoring);
     this.#settings = {
       secondMillis: positive(options.secondMillis, DEFAULT_ROOM_SETTINGS.secondMillis),
       reconnectSeconds: positive(options.reconnectSeconds, DEFAULT_ROOM_SETTINGS.reconnectSeconds),
@@ -155,18 +137,106 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     this.#code = code;
     this.roomId = code;
     await this.setPrivate(true);
-    this.#game = createGame({ code, secondMillis: this.#settings.secondMillis });
+    this.#game = this.#shown = createGame({ code, secondMillis: this.#settings.secondMillis });
     project(this.#game, this.state);
+    this.#startCheckpoints(code, {});
     await watchCreatorSeat(this, (sessionId, seconds) => {
       this.#creatorId = sessionId;
       // A creator that never connects must not leave the room without a host forever.
-      this.#after(seconds * 1000 + CREATOR_GRACE_MS, () => this.#lifecycle({ type: "creator-absent" }));
+      this.#timers.after(seconds * 1000 + CREATOR_GRACE_MS, () => this.#lifecycle({ type: "creator-absent" }));
     });
-    this.onMessage("*", (client, type, payload) => this.#onClientMessage(client, type, payload));
-    this.#after(ROOM_LIFETIME_MS, () => void this.disconnect());
-    this.#every(CODE_RENEW_MS, () => {
+    this.#story = new RoomLog(code);
+    this.#serve(code);
+  }
+
+  /** Messages, lifetime and the code claim: the same for a new and a restored room. */
+  #serve(code: string) {
+    this.onMessage("*", (client, type, payload) => {
+      beginMessage();
+      endMessage(this.#onClientMessage(client, type, payload));
+    });
+    this.#timers.after(Math.max(0, this.#createdAt + ROOM_LIFETIME_MS - Date.now()), () => void this.disconnect());
+    this.#timers.every(CODE_RENEW_MS, () => {
       renewRoomCode(this.presence, code).catch((err) => logger.warn({ err, roomId: code }, "could not renew the room code claim"));
     });
+  }
+
+  /**
+   * A room rebuilt from its checkpoint after its process was lost (src/rooms/restore.ts): same
+   * code, same game; everyone is disconnected and has a fresh reconnection window under the token
+   * their client already holds.
+   */
+  async #restore(checkpoint: RoomCheckpoint) {
+    const { base, seats } = checkpoint;
+    this.#settings = { ...DEFAULT_ROOM_SETTINGS, ...base.settings };
+    closeFloodingClients(this, this.#settings.messagesPerSecond * FLOOD_FACTOR, CloseCode.Flood, (client) => {
+      logger.warn({ roomId: this.roomId, sessionId: client.sessionId }, "client closed for flooding");
+    });
+    const { game, log } = rebuild(checkpoint);
+    this.#pool = adoptPool(await questionSource());
+    const code = base.code;
+    this.#code = code;
+    this.roomId = code;
+    await reclaimRoomCode(this.presence, code);
+    await this.setPrivate(true);
+    this.#game = this.#shown = game;
+    this.#log = log;
+    this.#creatorId = base.creatorId ?? undefined;
+    this.#createdAt = base.createdAt;
+    project(game, this.state);
+    this.#startCheckpoints(code, seats);
+    // The connections went with the old process. Dropped at the time of the last checkpoint, so
+    // a timed phase pauses with the time it had left then, and resumes when someone is back.
+    const lastAt = Math.max(base.savedAt, ...checkpoint.tail.map((e) => e.at));
+    for (const id of restoredDropOrder(game)) this.#lifecycle({ type: "drop", clientId: id }, lastAt);
+    const window = this.#settings.reconnectSeconds;
+    for (const id of this.#memberIds()) {
+      const token = seats[id];
+      if (token) await reserveRestoredSeat(this, id, token, window);
+      // A member whose token was never written cannot come back: gone when its window would end.
+      else this.#timers.after(window * 1000, () => this.#lifecycle({ type: "leave", clientId: id }));
+    }
+    if (!this.#game.founded) this.#lifecycle({ type: "creator-absent" });
+    this.#story = new RoomLog(code, { restoredFrom: base.createdAt, gameId: game.gameId });
+    this.#serve(code);
+  }
+
+  #startCheckpoints(code: string, seats: Record<string, string>) {
+    const store = checkpointStore();
+    if (!store) return;
+    this.#checkpoint = new RoomCheckpointer(store, code, { base: (savedAt) => this.#checkpointBase(savedAt) }, seats);
+    registerLocalRoom(code, this.#local);
+  }
+
+  #checkpointBase(savedAt: number): CheckpointBase {
+    return {
+      v: 1,
+      code: this.#code!,
+      savedAt,
+      createdAt: this.#createdAt,
+      settings: this.#settings,
+      creatorId: this.#creatorId ?? null,
+      game: this.#game,
+      log: this.#log,
+    };
+  }
+
+  /**
+   * For a move to another process (src/rooms/drain.ts): resolves once everything applied is in
+   * the checkpoint; from then on nothing is written, and disposing of this copy keeps the
+   * checkpoint and the code claim for the process that restores the room.
+   */
+  async freeze(): Promise<void> {
+    await this.#checkpoint?.flushed();
+    // No write may land after this resolves: the peer that restores the room writes next.
+    await this.#checkpoint?.close();
+    this.#frozen = true;
+  }
+
+  /** Everyone the room knows who may still come back: players not gone, audience, display host. */
+  #memberIds(): string[] {
+    const g = this.#game;
+    return [...Object.values(g.players).filter((p) => !p.gone).map((p) => p.id), ...Object.keys(g.audience), ...(g.displayHost ? [g.displayHost.id] : [])];
   }
 
   override onJoin(client: Client, options: unknown) {
@@ -188,7 +258,17 @@ export class PartyRoom extends Room<{ state: PartyState }> {
       if (creator) this.#lifecycle({ type: "creator-absent" });
       throw this.#refuseJoin(client, error.code);
     }
-    this.#greet(client);
+    return this.#seated(client);
+  }
+
+  /**
+   * The seat's token goes in the checkpoint before the client learns it (Colyseus sends it once
+   * onJoin/onReconnect resolve), and the client is greeted once its arrival is shown.
+   */
+  #seated(client: Client): void | Promise<void> {
+    if (!this.#checkpoint) return this.#greet(client);
+    this.#checkpoint.seat(client.sessionId, client.reconnectionToken);
+    return this.#checkpoint.flushed().then(() => this.#greet(client));
   }
 
   override onDrop(client: Client) {
@@ -209,7 +289,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     // Before the full state goes out: the returning player's `own` data must be in it.
     this.#showOwnRow(client);
     this.#session(client.sessionId).sent = undefined;
-    this.#greet(client);
+    return this.#seated(client);
   }
 
   override onLeave(client: Client) {
@@ -217,47 +297,24 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     client.view?.dispose();
     this.#sessions.delete(client.sessionId);
     if (this.#knows(client.sessionId)) this.#lifecycle({ type: "leave", clientId: client.sessionId });
+    this.#checkpoint?.seat(client.sessionId, null);
+    // A restored seat whose window ran out unused (Colyseus passes no real client): with nobody
+    // left, the room goes as any empty room would.
+    if (!("ref" in client)) disposeIfAbandoned(this);
   }
 
   override async onDispose() {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    // A room handed to another process (drain, restore) goes on there: its game is not abandoned.
+    observeDispose(this, this.#frozen ? undefined : this.#game);
+    this.#story?.closed(this.#game, this.#frozen ? "handed over" : undefined);
+    this.#timers.clearAll();
+    if (this.#code) unregisterLocalRoom(this.#code, this.#local);
+    if (this.#frozen) return;
+    // The room ended here for good (final scores left, everyone gone, lifetime over): its
+    // checkpoint must not bring it back.
+    await this.#checkpoint?.close();
+    if (this.#code && this.#checkpoint) await checkpointStore()?.remove(this.#code).catch((err) => logger.warn({ err, roomId: this.#code }, "could not delete the room's checkpoint"));
     if (this.#code) await releaseRoomCode(this.presence, this.#code);
-  }
-
-  // ------------------------------------------------------------ timers
-
-  /**
-   * A one-off Node timer owned by the room: cleared on dispose, and a throw inside it is reported
-   * like one in any other room callback. Unreferenced: a room's timers never keep a process alive.
-   */
-  #after(ms: number, run: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#guarded(run, "setTimeout");
-    }, ms).unref();
-    this.#timers.add(timer);
-    return timer;
-  }
-
-  #every(ms: number, run: () => void): NodeJS.Timeout {
-    const timer = setInterval(() => this.#guarded(run, "setInterval"), ms).unref();
-    this.#timers.add(timer);
-    return timer;
-  }
-
-  #cancel(timer: NodeJS.Timeout | undefined): void {
-    if (!timer) return;
-    clearTimeout(timer);
-    this.#timers.delete(timer);
-  }
-
-  #guarded(run: () => void, methodName: string): void {
-    try {
-      run();
-    } catch (error) {
-      this.onUncaughtException(error as Error, methodName);
-    }
   }
 
   /**
@@ -297,11 +354,13 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     const cause = (error as { cause?: unknown }).cause;
     if ((methodName === "onJoin" || methodName === "onReconnect") && cause instanceof Error && isErrorCode(cause.message)) return;
     logger.error({ err: error, roomId: this.roomId, methodName }, "uncaught error in room");
+    reportError(error, { roomId: this.roomId, methodName });
   }
 
   // ------------------------------------------------------------ messages
 
-  #onClientMessage(client: Client, type: unknown, payload: unknown) {
+  /** Whether the message was accepted (its patch and events are sent by the time this returns). */
+  #onClientMessage(client: Client, type: unknown, payload: unknown): boolean {
     // Colyseus treats a message whose type is literally "*" as addressed to this handler by
     // name: the payload arrives where the type should be, and Colyseus's dispatch context (it
     // has functions, which no decoded payload can) as the payload. Found by the fuzz suite.
@@ -315,12 +374,14 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     if (!checked.ok) return this.#refuse(client, requestType, ErrorCode.BadRequest, checked.reason);
     if (!withinRate) return this.#refuse(client, requestType, ErrorCode.RateLimited, "too many messages: slow down");
     const error = this.#run(toAction(checked.message, client.sessionId));
-    if (error) this.#refuse(client, requestType, error.code, error.message);
+    if (error) return this.#refuse(client, requestType, error.code, error.message);
+    return true;
   }
 
-  #refuse(client: Client, requestType: string, code: Code, message: string) {
+  #refuse(client: Client, requestType: string, code: Code, message: string): false {
     messagesRefused.inc({ code });
     client.send("error", { code, message, requestType });
+    return false;
   }
 
   #bucket(sessionId: string): TokenBucket {
@@ -342,8 +403,8 @@ export class PartyRoom extends Room<{ state: PartyState }> {
   // ------------------------------------------------------------ applying outcomes
 
   /** Connection events and timers: internal actions whose refusal means "nothing to do". */
-  #lifecycle(action: Action) {
-    const error = this.#run(action);
+  #lifecycle(action: Action, now = Date.now()) {
+    const error = this.#run(action, now);
     if (error) logger.debug({ roomId: this.roomId, action: action.type, error }, "lifecycle action ignored");
   }
 
@@ -359,13 +420,30 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     const outcome = apply(previous, action, { now });
     if (!outcome.ok) return outcome.error;
     this.#log = appendToLog(this.#log, previous, action, now);
+    this.#checkpoint?.action(action, now);
     this.#commit(outcome.state, outcome.events);
+    this.#story?.applied(previous, action, outcome.state);
     return undefined;
   }
 
   #commit(next: GameState, events: GameEvent[]) {
     const previous = this.#game;
     this.#game = next;
+    observeCommit(this, previous, next);
+    if (previous.phase !== "final" && next.phase === "final" && this.#log) {
+      const record = buildGameRecord(next, this.#log);
+      this.#log = null;
+      gamesCompleted.inc();
+      for (const listener of completeListeners) listener(record);
+    }
+    // With checkpoints, clients see an outcome only once it is written (issue 11): a process
+    // lost right after can be replaced without taking back anything a client was shown.
+    if (this.#checkpoint) this.#checkpoint.after(() => this.#show(previous, next, events));
+    else this.#show(previous, next, events);
+  }
+
+  #show(previous: GameState, next: GameState, events: GameEvent[]) {
+    this.#shown = next;
     project(next, this.state);
     for (const client of this.clients) this.#showOwnRow(client);
     // The patch goes out now rather than at a tick, and before anything that refers to it: a
@@ -375,15 +453,10 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     this.broadcastPatch();
     this.#syncPrivate(previous.current === next.current);
     for (const event of events) this.broadcast(event.type, event.payload);
+    observeShown(this);
     this.#syncTimer();
     for (const id of next.kickedIds) {
       if (!previous.kickedIds.includes(id)) this.clients.get(id)?.leave(CloseCode.Consented, KICKED_CLOSE_REASON);
-    }
-    if (previous.phase !== "final" && next.phase === "final" && this.#log) {
-      const record = buildGameRecord(next, this.#log);
-      this.#log = null;
-      gamesCompleted.inc();
-      for (const listener of completeListeners) listener(record);
     }
   }
 
@@ -413,7 +486,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
 
   /** Sends `you` unless this client was last sent the same view. */
   #sendPrivate(client: Client) {
-    const view = privateView(this.#game, client.sessionId);
+    const view = privateView(this.#shown, client.sessionId);
     const session = this.#session(client.sessionId);
     if (session.sent && samePrivateView(session.sent, view)) return;
     session.sent = view;
@@ -425,11 +498,11 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     this.#sendPrivate(client);
     // Frames that follow the join can reach an SDK before the app's `await join()` resumes and
     // registers its handlers; a second `you` a moment later reaches every client.
-    this.#after(GREETING_REPEAT_MS, () => {
-      if (this.clients.get(client.sessionId) === client) client.send("you", privateView(this.#game, client.sessionId));
+    this.#timers.after(GREETING_REPEAT_MS, () => {
+      if (this.clients.get(client.sessionId) === client) client.send("you", privateView(this.#shown, client.sessionId));
     });
     // A client being greeted is still joining: what is sent now reaches it after its full state.
-    const game = this.#game;
+    const game = this.#shown;
     if (game.phase === "results" && game.current?.result) {
       client.send("final-round-scores", roundScoresPayload(game.current.result));
     } else if (game.phase === "final") {
@@ -437,27 +510,9 @@ export class PartyRoom extends Room<{ state: PartyState }> {
     }
   }
 
-  /** One clock timer follows the rules' deadline; firing it is just the `timeout` action. */
+  /** One timer follows the rules' deadline; firing it is just the `timeout` action. */
   #syncTimer() {
-    const deadline = this.#game.deadline;
-    if (deadline === this.#timerDeadline) return;
-    this.#cancel(this.#timer);
-    this.#timer = undefined;
-    this.#timerDeadline = deadline;
-    if (deadline === 0) return;
-    // A Node timer runs on the monotonic clock and can fire a little before the wall-clock
-    // deadline; then it waits out the rest. No phase ends before its deadline.
-    const fire = () => {
-      const remaining = deadline - Date.now();
-      if (remaining > 0) {
-        this.#timer = this.#after(remaining, fire);
-        return;
-      }
-      this.#timerDeadline = 0;
-      this.#timer = undefined;
-      this.#lifecycle({ type: "timeout" });
-    };
-    this.#timer = this.#after(Math.max(0, deadline - Date.now()), fire);
+    this.#timers.followDeadline(this.#game.deadline, () => this.#lifecycle({ type: "timeout" }));
   }
 
   #knows(id: string): boolean {

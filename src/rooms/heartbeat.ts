@@ -7,6 +7,8 @@
  * transport then closes the client and the room sees a drop (its seat kept, GAME.md §11).
  */
 import { WebSocketTransport, type TransportOptions } from "@colyseus/ws-transport";
+import type { WebSocket } from "ws";
+import { batchingWebSocket } from "./writeBatching.ts";
 
 /** What the heartbeat needs of a socket (a `ws` WebSocket has it). */
 export interface HeartbeatSocket {
@@ -116,13 +118,17 @@ export class Heartbeat<S extends HeartbeatSocket> {
 
 /**
  * Colyseus's WebSocket transport with its all-at-once ping loop off and a Heartbeat over its
- * sockets instead, running while the HTTP server listens.
+ * sockets instead, running while the HTTP server listens; each socket's frames of one turn go
+ * out in one write (src/rooms/writeBatching.ts).
  */
 export class SpreadHeartbeatTransport extends WebSocketTransport {
   readonly heartbeat: Heartbeat<HeartbeatSocket>;
 
   constructor(options: Omit<TransportOptions, "pingInterval" | "pingMaxRetries"> = {}, heartbeat: HeartbeatOptions = HEARTBEAT_DEFAULTS) {
     super({ ...options, pingInterval: 0 });
+    // The WebSocketServer builds each accepted connection from this class (`ws`'s own by default).
+    const wsOptions = (this.wss as unknown as { options: { WebSocket: typeof WebSocket } }).options;
+    wsOptions.WebSocket = batchingWebSocket(wsOptions.WebSocket);
     this.heartbeat = new Heartbeat(this.wss.clients as ReadonlySet<HeartbeatSocket>, heartbeat);
     this.server?.on("listening", () => this.heartbeat.start());
     this.server?.on("close", () => this.heartbeat.stop());

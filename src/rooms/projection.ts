@@ -43,18 +43,48 @@ export function project(game: GameState, view: PartyState): void {
     audienceCount: last?.audience === game.audience ? view.audienceCount : Object.values(game.audience).filter((m) => m.connected).length,
   });
   if (last?.settings !== game.settings) assign(view.settings, { ...game.settings });
-  // Rows, `own` views, the question and the options are made of these alone.
-  if (last && last.players === game.players && last.current === game.current && last.phase === game.phase && last.hostId === game.hostId) return;
+  // Each part below is redone only when one of its inputs changed. An answer or a vote (most
+  // actions) changes the round's answers or votes: the rows are redone, the `own` views only for
+  // a vote, and the question and the options stay as they are.
+  const was = last?.current;
+  const now = game.current;
+  const samePhase = last !== undefined && last.phase === game.phase;
+  const sameBoard = samePhase && was?.options === now?.options && was?.question === now?.question;
+  const sameVotes = was?.eliminationVotes === now?.eliminationVotes && was?.finalVotes === now?.finalVotes && was?.audienceVotes === now?.audienceVotes;
+  const sameRows = samePhase && last.players === game.players && last.hostId === game.hostId && was?.answers === now?.answers && sameVotes;
+  // An `own` view is made of the board and the votes.
+  const sameOwn = sameBoard && sameVotes;
+  if (sameRows && sameOwn) return;
 
+  // Options are public from `elimination` on; before that there is nothing to call one's own.
+  const options = game.phase === "question" || game.phase === "lobby" ? [] : now?.options ?? [];
+  projectRows(game, view, sameOwn ? undefined : new Set(options.map((o) => o.id)));
+  if (sameBoard) return;
+
+  const question = now && game.phase !== "lobby" ? publicQuestion(now.question) : { id: "", text: "", type: "", imageUrl: "" };
+  assign(view.question, question);
+
+  const shownOptions = view.options;
+  const sameIds = shownOptions.length === options.length && options.every((o, i) => shownOptions.at(i)!.id === o.id);
+  if (!sameIds) {
+    shownOptions.clear();
+    for (const o of options) shownOptions.push(new OptionState({ id: o.id, text: o.text, eliminated: o.eliminated }));
+  } else {
+    options.forEach((o, i) => assign(shownOptions.at(i)!, { eliminated: o.eliminated }));
+  }
+}
+
+/**
+ * The player rows, and each row's `own` view unless `shown` is undefined (the board and the
+ * votes, all an `own` view is made of, did not change).
+ */
+function projectRows(game: GameState, view: PartyState, shown: ReadonlySet<string> | undefined): void {
   for (const id of [...view.players.keys()]) {
     if (!game.players[id]) view.players.delete(id);
   }
-  // Options are public from `elimination` on; before that there is nothing to call one's own.
-  const options = game.phase === "question" || game.phase === "lobby" ? [] : game.current?.options ?? [];
-  const shown = new Set(options.map((o) => o.id));
-
   for (const player of Object.values(game.players)) {
     let row = view.players.get(player.id);
+    const added = !row;
     if (!row) {
       row = new PlayerState();
       view.players.set(player.id, row);
@@ -68,19 +98,14 @@ export function project(game: GameState, view: PartyState): void {
       isHost: player.id === game.hostId,
       ...progressOf(game, player.id),
     });
-    projectOwn(game, player.id, shown, row.own);
+    // A new row's `own` starts empty; it is filled even when nothing else changed.
+    if (shown || added) projectOwn(game, player.id, shown ?? shownOptionIds(game), row.own);
   }
+}
 
-  const question = game.current && game.phase !== "lobby" ? publicQuestion(game.current.question) : { id: "", text: "", type: "", imageUrl: "" };
-  assign(view.question, question);
-
-  const sameIds = view.options.length === options.length && options.every((o, i) => view.options[i]!.id === o.id);
-  if (!sameIds) {
-    view.options.clear();
-    for (const o of options) view.options.push(new OptionState({ id: o.id, text: o.text, eliminated: o.eliminated }));
-  } else {
-    options.forEach((o, i) => assign(view.options[i]!, { eliminated: o.eliminated }));
-  }
+function shownOptionIds(game: GameState): ReadonlySet<string> {
+  const options = game.phase === "question" || game.phase === "lobby" ? [] : game.current?.options ?? [];
+  return new Set(options.map((o) => o.id));
 }
 
 /**

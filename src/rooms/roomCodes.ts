@@ -8,6 +8,7 @@ import { randomInt } from "node:crypto";
 import type { Presence } from "@colyseus/core";
 // What a code looks like is the wire's (src/protocol.ts); claiming one is this module's.
 import { canonicalCode, CODE_ALPHABET, CODE_LENGTH, isRoomCode } from "../protocol.ts";
+import { redisState } from "../outages.ts";
 
 /**
  * A claim lives this long unless its room renews it; a process that dies stops renewing, so its
@@ -38,8 +39,22 @@ export async function claimRoomCode(presence: Presence, isListed: (code: string)
   throw new Error("no free room code: too many live rooms");
 }
 
+/**
+ * Renews a claim. While Redis is known to be down it fails quietly: every room would otherwise
+ * log each missed renewal, and the outage itself is logged once (src/outages.ts).
+ */
 export async function renewRoomCode(presence: Presence, code: string): Promise<void> {
-  await presence.expire(claimKey(code), CODE_TTL_SECONDS);
+  await Promise.resolve(presence.expire(claimKey(code), CODE_TTL_SECONDS)).catch((error: unknown) => {
+    if (redisState.up) throw error;
+  });
+}
+
+/**
+ * Takes over the claim of a code whose room is being restored here (its old process died with
+ * the claim still live, or handed the room off): the claim is set whatever it held.
+ */
+export async function reclaimRoomCode(presence: Presence, code: string): Promise<void> {
+  await presence.setex(claimKey(code), "1", CODE_TTL_SECONDS);
 }
 
 export async function releaseRoomCode(presence: Presence, code: string): Promise<void> {

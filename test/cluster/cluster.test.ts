@@ -2,13 +2,11 @@
  * Rooms spread over processes (Redis presence and driver): three real server processes share
  * Redis and PostgreSQL. Codes are unique across all of them, a client reaches any room through
  * any process, games complete with the right scores, and a process killed with SIGKILL leaves
- * the others' games alone and its rooms and codes gone within a measured bound.
+ * the others' games alone while its rooms come back on a live process (issue 11).
  */
-import { Client } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CODE_ALPHABET } from "../../src/protocol.ts";
-import { CODE_TTL_SECONDS } from "../../src/rooms/roomCodes.ts";
 import { leaveAll, TestClient } from "../support/clients.ts";
 import { flushRedis, REDIS_URL, redisReachable, startProcesses, type ServerProcess } from "../support/cluster.ts";
 import { expectedRoundScores } from "../support/oracle.ts";
@@ -115,7 +113,7 @@ describe.runIf(redisUp && postgresUp)("several processes sharing Redis", () => {
     await Promise.all(tables.map((t) => leaveAll(t.all)));
   });
 
-  it("SIGKILL of one process leaves the other games going; its rooms and codes are gone within the bound", async () => {
+  it("SIGKILL of one process leaves the other games going; its rooms come back on a live process under their codes", async () => {
     // Two rooms on two different processes: one process will be killed, the other's game must
     // not notice.
     const tables: Table[] = [];
@@ -153,24 +151,20 @@ describe.runIf(redisUp && postgresUp)("several processes sharing Redis", () => {
       vote: (i, view, eliminatedId) => pickOther(survivors, i, view, i + 1, [eliminatedId]),
     });
 
-    let listingGoneMs = -1;
-    let codeFreeMs = -1;
-    while (Date.now() - killedAt < (CODE_TTL_SECONDS + 15) * 1000 && (listingGoneMs < 0 || codeFreeMs < 0)) {
-      if (listingGoneMs < 0 && !(await redis.hexists("roomcaches", victimCode))) listingGoneMs = Date.now() - killedAt;
-      if (codeFreeMs < 0 && !(await redis.exists(`robots:room-code:${victimCode}`))) codeFreeMs = Date.now() - killedAt;
-      await new Promise((r) => setTimeout(r, 250));
+    // The killed process's room comes back on a live process under the same code (issue 11):
+    // its listing moves, its code stays claimed, and a new player reaches it there.
+    let movedMs = -1;
+    while (Date.now() - killedAt < 15_000 && movedMs < 0) {
+      const listing = await redis.hget("roomcaches", victimCode);
+      if (listing && JSON.parse(listing).publicAddress !== `127.0.0.1:${victimPort}`) movedMs = Date.now() - killedAt;
+      else await new Promise((r) => setTimeout(r, 250));
     }
-    console.log(`after SIGKILL: listing gone in ${listingGoneMs} ms, code free in ${codeFreeMs} ms`);
-    expect(listingGoneMs).toBeGreaterThanOrEqual(0);
-    expect(listingGoneMs).toBeLessThanOrEqual(15_000);
-    expect(codeFreeMs).toBeGreaterThanOrEqual(0);
-    expect(codeFreeMs).toBeLessThanOrEqual((CODE_TTL_SECONDS + 5) * 1000);
-    // Nobody is sent to the dead process any more.
-    const error = await new Client(survivorA.endpoint).joinById(victimCode, { name: "Late", icon: "cat" }).then(
-      () => "joined",
-      (e: Error) => e.message,
-    );
-    expect(error).toMatch(/not found|not available|expired/);
+    console.log(`after SIGKILL: room restored on a live process in ${movedMs} ms`);
+    expect(movedMs).toBeGreaterThanOrEqual(0);
+    expect(await redis.exists(`robots:room-code:${victimCode}`)).toBe(1);
+    const late = await TestClient.join(survivorA.endpoint, victimCode, { name: "Late", icon: "cat" });
+    expect(late.room.roomId).toBe(victimCode);
+    await late.leave();
     await Promise.all(tables.map((t) => leaveAll(t.all)));
   }, 120_000);
 });

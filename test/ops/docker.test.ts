@@ -169,7 +169,9 @@ describe("deploy/docker-compose.yml", () => {
     for (const [, s] of robots) {
       expect(s.depends_on).toEqual({ redis: { condition: "service_healthy" }, postgres: { condition: "service_healthy" } });
     }
-    // The processes' health check is the image's HEALTHCHECK (see the Dockerfile tests above).
+    // The processes' health check is readiness (/ready), so nginx waits until each reaches its
+    // database and Redis; the image's own HEALTHCHECK stays on liveness (/health, above).
+    for (const [name, s] of robots) expect(s.healthcheck?.test.join(" "), name).toMatch(/fetch\(.*127\.0\.0\.1.*process\.env\.PORT.*\/ready/);
     expect(services.nginx!.depends_on).toEqual(Object.fromEntries(robots.map(([name]) => [name, { condition: "service_healthy" }])));
   });
 

@@ -4,7 +4,7 @@
  * to it, instead of waiting for a 50 ms patch tick; and a room where nothing happens does no
  * periodic patch work. The test server runs in this process, so the test watches the room's
  * server-side clients: which frames they are sent, and in which turn of the event loop (the async
- * execution that handled the incoming message, or a later timer).
+ * execution that handled the incoming message or finished its checkpoint write, or a later timer).
  */
 import { executionAsyncId } from "node:async_hooks";
 import { matchMaker } from "@colyseus/core";
@@ -72,8 +72,11 @@ it("§8 an accepted action's patch, then its `you` and events, leave in the turn
   expect(codes).toContain(ROOM_DATA);
   // The patch comes first: `round-started` finds the room already in `question` (PROTOCOL §8).
   expect(codes.indexOf(ROOM_STATE_PATCH)).toBeLessThan(codes.indexOf(ROOM_DATA));
-  // Everything went out while the server handled the host's message, not on a later tick.
-  expect(frames.every((f) => f.turn === handledIn)).toBe(true);
+  // Everything went out together, not on a later tick: in the turn that handled the host's
+  // message, or, since the room's checkpoint is written before any client sees an outcome
+  // (issue 11), in the turn in which that write finished.
+  const turns = new Set(frames.map((f) => f.turn));
+  expect(turns.size).toBe(1);
   await leaveAll(t.all);
 });
 

@@ -61,9 +61,9 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Resolves when /health answers; rejects if the process exits first or after 30 s. */
-  async ready(): Promise<void> {
-    const until = Date.now() + 30_000;
+  /** Resolves when /health answers; rejects if the process exits first or after `timeoutMs`. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (this.child.exitCode !== null) throw new Error(`server on ${this.port} exited ${this.child.exitCode}:\n${this.output}`);
       try {
@@ -74,7 +74,7 @@ export class ServerProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`server on ${this.port} not ready in 30 s:\n${this.output}`);
+    throw new Error(`server on ${this.port} not ready in ${timeoutMs / 1000} s:\n${this.output}`);
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {

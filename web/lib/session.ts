@@ -256,6 +256,11 @@ export interface SessionOptions {
   tokenKeyPrefix?: string;
 }
 
+/** After an unexpected close, how long a room that is not found yet may still be coming up elsewhere. */
+const MOVE_RETRY_MS = 30_000;
+/** The SDK's own reconnection attempts (same socket address) before matchmaking is asked. */
+const SDK_RETRIES = 3;
+
 /** Default key prefix for the reconnection token: `robots:reconnect:<CODE>`. */
 export const TOKEN_KEY_PREFIX = "robots:reconnect:";
 
@@ -456,6 +461,10 @@ export class Session {
 
   /** Registers every handler on a room before it connects (see RobotsClient). */
   #listen(room: Room): void {
+    // The SDK's own reconnection goes back to the same socket address; after a server crash that
+    // process is gone and the room is restored on another one. So the SDK tries only briefly (a
+    // network blip) and then our matchmaking reconnection (#afterLeave) takes over.
+    room.reconnection.maxRetries = SDK_RETRIES;
     room.onStateChange(() => {
       if (room === this.#room) this.#refresh();
     });
@@ -490,13 +499,18 @@ export class Session {
     // 4429, 4002, 1009, a shutdown, or the SDK's own retries used up: the seat is held for
     // RECONNECT_SECONDS, so try with the token ourselves.
     this.#update({ status: "reconnecting" });
-    await this.#reconnectWith(room.reconnectionToken, roomCode);
+    // 4100: the room is moving to another server process (a deploy); any other unexpected close
+    // may be a crash of the process, after which the room is restored on another one (PROTOCOL
+    // §13). Matchmaking finds it there, but only once it is up: until then "no such room" is
+    // expected, not final.
+    const movingUntil = Date.now() + MOVE_RETRY_MS;
+    await this.#reconnectWith(room.reconnectionToken, roomCode, movingUntil);
   }
 
   /** Reconnects with `token`, retrying while the server cannot be reached and the seat may still be held. */
-  async #reconnectWith(token: string, code: string): Promise<boolean> {
+  async #reconnectWith(token: string, code: string, movingUntil = 0): Promise<boolean> {
     const giveUpAt = Date.now() + (RECONNECT_SECONDS + 5) * 1000;
-    let delay = 500;
+    let delay = movingUntil ? 250 : 500;
     for (;;) {
       try {
         const room = await this.#client.reconnect(token);
@@ -506,16 +520,17 @@ export class Session {
         this.#room = null;
         const status = (error as { code?: unknown } | null)?.code;
         const serverAnswered = typeof status === "number" && status > 0 && status < 500;
-        if (serverAnswered || Date.now() + delay > giveUpAt) {
+        const stillMoving = status === 404 && Date.now() < movingUntil;
+        if ((serverAnswered && !stillMoving) || Date.now() + delay > giveUpAt) {
           // 410 (token spent or expired), 404 (room closed), or the window has passed.
           this.#forget(code);
           this.#room = null;
           this.#update({ status: "gone", error: null });
           return false;
         }
-        this.#update({ status: "unreachable" });
+        this.#update({ status: stillMoving ? "reconnecting" : "unreachable" });
         await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 5000);
+        delay = Math.min(delay * 2, stillMoving ? 4000 : 5000);
       }
     }
   }
