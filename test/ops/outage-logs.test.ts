@@ -11,8 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leaveAll, TestClient } from "../support/clients.ts";
 import { openTable, pickOther, playRound } from "../support/table.ts";
-import { Redis } from "ioredis";
-import { startProcesses, type ServerProcess } from "../support/cluster.ts";
+import { redisReachable, startProcesses, type ServerProcess } from "../support/cluster.ts";
 import { logLines, type LogLine } from "../support/logLines.ts";
 import { findFreePort, PG_BIN, REQUIRE_SERVICES, ThrowawayCluster } from "../support/postgres.ts";
 import { eventually } from "../support/within.ts";
@@ -27,19 +26,6 @@ const OUTAGE_MS = 10_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One PING with a client that has its `error` listener (the test's own output stays clean too). */
-async function answersPing(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on("error", () => {});
-  try {
-    await redis.connect();
-    return (await redis.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** A redis-server of the test's own, on a port of its own, that the test can kill. */
 class PrivateRedis {
   readonly port: number;
@@ -52,7 +38,7 @@ class PrivateRedis {
   }
   async start(): Promise<void> {
     this.#child = spawn(REDIS_SERVER!, ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    await eventually("redis-server up", () => answersPing(this.url), 10_000);
+    await eventually("redis-server up", () => redisReachable(this.url), 10_000);
   }
   kill(): Promise<void> {
     const child = this.#child;
