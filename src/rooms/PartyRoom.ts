@@ -359,7 +359,7 @@ export class PartyRoom extends Room<{ state: PartyState }> {
 
   // ------------------------------------------------------------ messages
 
-  /** Whether the message was accepted (its patch and events are sent by the time this returns). */
+  /** Whether the message was accepted; its patch and events go out once its checkpoint is written (#commit). */
   #onClientMessage(client: Client, type: unknown, payload: unknown): boolean {
     // Colyseus treats a message whose type is literally "*" as addressed to this handler by
     // name: the payload arrives where the type should be, and Colyseus's dispatch context (it

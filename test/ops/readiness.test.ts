@@ -130,9 +130,9 @@ describe.runIf(HAVE_SERVICES)("GET /ready on a real process with PostgreSQL and 
     const after = await commits(cluster.url);
     expect(answers.every((a) => a.status === 200)).toBe(true);
     // About one probe per second of flood; without the cache it would be 200. PostgreSQL's counter
-    // also takes the server's own background work and lags by up to a second per connection, so
-    // the bound leaves room for those.
-    expect(after - before).toBeLessThan(Math.min(50, 3 * seconds + 10));
+    // also takes the cluster's own background work and lags by up to a second per connection, so
+    // the bound is a quarter of the uncached count rather than a tight one.
+    expect(after - before, `${after - before} transactions in ${seconds} s`).toBeLessThan(50);
   }, 60_000);
 
   it("the database down: 503 naming the database within seconds, /health still 200; back: 200", async () => {
