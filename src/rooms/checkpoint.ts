@@ -70,7 +70,10 @@ export interface CheckpointBatch {
   base: CheckpointBase | null;
   tail: TailEntry[];
   seats: Record<string, string | null>;
-  /** The whole checkpoint as of this write (stores that always rewrite everything use it). */
+  /**
+   * The whole checkpoint as of this write, for a store writing a base. Call it synchronously
+   * within `write`, before any await: it reads the room as it is then.
+   */
   whole: () => RoomCheckpoint;
 }
 
@@ -428,7 +431,6 @@ export class RoomCheckpointer {
     const base = this.#needBase || this.#stored + this.#tail.length > MAX_TAIL ? this.#source.base(savedAt) : null;
     const tail = base ? [] : this.#tail;
     const seats = this.#seatChanges;
-    const snapshotSeats = this.seats;
     this.#tail = [];
     this.#seatChanges = {};
     this.#needBase = false;
@@ -437,7 +439,8 @@ export class RoomCheckpointer {
       tail,
       seats,
       // The base folds in every action applied so far, so the whole checkpoint needs no tail.
-      whole: () => ({ base: base ?? this.#source.base(savedAt), tail: [], seats: snapshotSeats }),
+      // Built only when a store asks, during its write call (before it awaits anything).
+      whole: () => ({ base: base ?? this.#source.base(savedAt), tail: [], seats: this.seats }),
     };
     try {
       await withTimeout(this.#store.write(this.#code, batch), WRITE_TIMEOUT_MS);

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CODE_ALPHABET } from "../../src/protocol.ts";
 import { leaveAll, TestClient } from "../support/clients.ts";
 import { flushRedis, REDIS_URL, redisReachable, startProcesses, type ServerProcess } from "../support/cluster.ts";
-import { expectedRoundScores } from "../support/oracle.ts";
 import { createTestDatabase, findFreePort, REQUIRE_SERVICES, usePostgres } from "../support/postgres.ts";
+import { scoreRound } from "../support/restore.ts";
 import { pickOther, playRound, type Table } from "../support/table.ts";
 
 const redisUp = await redisReachable();
@@ -38,20 +38,8 @@ async function playScoredGame(t: Table) {
       eliminate: (i, view) => pickOther(t, i, view, i + round),
       vote: (i, view, eliminatedId) => pickOther(t, i, view, i + 2 * round, [eliminatedId]),
     });
-    const authors: Record<string, string[]> = {};
-    for (const [playerId, ids] of Object.entries(played.view.own)) for (const id of ids) (authors[id] ??= []).push(playerId);
-    const expected = expectedRoundScores({
-      round,
-      totalRounds: 8,
-      players: t.players.map((p) => p.id),
-      truthId: played.view.truthId,
-      robotId: played.view.robotId,
-      authors,
-      eliminationVotes: played.eliminationVotes,
-      finalVotes: played.finalVotes,
-    });
-    const byPlayer = (rows: any[]) => [...rows].sort((a, b) => a.playerId.localeCompare(b.playerId));
-    expect(byPlayer(played.scores.scores)).toEqual(byPlayer(expected));
+    const { actual, expected } = scoreRound(t, round, played);
+    expect(actual).toEqual(expected);
     t.host.send("next-round", {});
   }
   return t.host.next("game-complete");

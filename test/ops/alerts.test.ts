@@ -10,10 +10,9 @@ import { execFile, execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { exportedMetricNames, metricNamesIn } from "../support/promql.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { metricNamesIn, metricsOfTestServer } from "../support/promql.ts";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "../..");
@@ -70,18 +69,10 @@ describe("issue 12: the metric names in a PromQL expression", () => {
 });
 
 describe("issue 12: every metric an alert reads is one the server exports", () => {
-  let server: TestServer;
-  let exported: Set<string>;
-  beforeAll(async () => {
-    server = await startTestServer();
-    exported = await exportedMetricNames(`http://127.0.0.1:${server.port}`);
-  }, 120_000);
-  afterAll(async () => {
-    await server?.close();
-  });
+  const exported = metricsOfTestServer();
 
   it("the server exports robots_* metrics at all (the list below is not empty by accident)", () => {
-    expect([...exported].filter((name) => name.startsWith("robots_")).length).toBeGreaterThan(0);
+    expect([...exported()].filter((name) => name.startsWith("robots_")).length).toBeGreaterThan(0);
   });
 
   it("each rule's metrics appear in GET /metrics (`up` is Prometheus's own)", async () => {
@@ -91,7 +82,7 @@ describe("issue 12: every metric an alert reads is one the server exports", () =
     for (const [alert, expr] of exprs) {
       const names = metricNamesIn(expr).filter((name) => name !== "up");
       if (alert !== "RobotsTargetDown") expect(names.length, `${alert} reads no metric`).toBeGreaterThan(0);
-      for (const name of names) if (!exported.has(name)) missing.push(`${alert}: ${name}`);
+      for (const name of names) if (!exported().has(name)) missing.push(`${alert}: ${name}`);
     }
     expect(missing).toEqual([]);
   });

@@ -11,10 +11,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { exportedMetricNames, metricNamesIn } from "../support/promql.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { metricNamesIn, metricsOfTestServer } from "../support/promql.ts";
 
 const run = promisify(execFile);
 const DASHBOARD = join(import.meta.dirname, "../../deploy/grafana/robots-dashboard.json");
@@ -109,22 +108,14 @@ describe("the Grafana dashboard's shape", () => {
 });
 
 describe("every metric the dashboard reads is one the server exports", () => {
-  let server: TestServer;
-  let exported: Set<string>;
-  beforeAll(async () => {
-    server = await startTestServer();
-    exported = await exportedMetricNames(`http://127.0.0.1:${server.port}`);
-  }, 120_000);
-  afterAll(async () => {
-    await server?.close();
-  });
+  const exported = metricsOfTestServer();
 
   it("each expression's metric names appear in GET /metrics", () => {
     const missing: string[] = [];
     for (const { where, expr } of expressions()) {
       const names = metricNamesIn(expr);
       expect(names.length, `${where} reads no metric`).toBeGreaterThan(0);
-      for (const name of names) if (!exported.has(name)) missing.push(`${where}: ${name}`);
+      for (const name of names) if (!exported().has(name)) missing.push(`${where}: ${name}`);
     }
     expect(missing).toEqual([]);
   });

@@ -4,6 +4,9 @@
  * reads. Shared by test/ops/alerts.test.ts and test/ops/dashboard.test.ts.
  */
 
+import { afterAll, beforeAll } from "vitest";
+import { startTestServer, type TestServer } from "./server.ts";
+
 const PROMQL_WORDS = new Set(["and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "inf", "nan"]);
 
 /**
@@ -45,4 +48,21 @@ export async function exportedMetricNames(baseUrl: string): Promise<Set<string>>
     for (const suffix of SAMPLE_SUFFIXES[type!] ?? []) names.add(name! + suffix);
   }
   return names;
+}
+
+/**
+ * For the enclosing `describe`: starts a test server before its tests, reads the metric names its
+ * /metrics exports, and closes it after them. Call the returned function inside a test.
+ */
+export function metricsOfTestServer(): () => Set<string> {
+  let server: TestServer | undefined;
+  let exported = new Set<string>();
+  beforeAll(async () => {
+    server = await startTestServer();
+    exported = await exportedMetricNames(`http://127.0.0.1:${server.port}`);
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => exported;
 }
