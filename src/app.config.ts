@@ -9,6 +9,8 @@ import express from "express";
 import { join } from "node:path";
 import { ConfigError, type Config } from "./config.ts";
 import { metricsGuard, monitorGuard } from "./http/adminAuth.ts";
+import { loadPm2IoOnlyUnderPm2 } from "./pm2Io.ts";
+import { logUnhandledRejections } from "./unhandledRejections.ts";
 import { apiRouter } from "./http/api.ts";
 import { ClientIpResolver, clientIpOf } from "./http/clientIp.ts";
 import { IpLimits } from "./http/ipLimits.ts";
@@ -114,6 +116,8 @@ export function createServer(config: Config, persistence: Persistence, readiness
 
 /** Starts listening and resolves once the port accepts connections. */
 export async function startServer(config: Config): Promise<RunningServer> {
+  logUnhandledRejections();
+  loadPm2IoOnlyUnderPm2();
   const persistence = await openPersistence({
     database: config.database,
     outboxDir: join(config.dataDir, "outbox"),

@@ -34,6 +34,21 @@ export function corkForThisTurn(socket: Socket | undefined): void {
   }
 }
 
+/**
+ * A frame the socket can hold until it is written. Colyseus hands its messages over as Buffers
+ * of their own, but a room's patch for a client without a private view (the audience, a display
+ * host) is a Uint8Array *view* into the room encoder's buffer, which the room's next patch
+ * overwrites. A held write keeps a reference, not the bytes: with two patches of one room in one
+ * turn (actions read together, or released together by a checkpoint write), or behind a slow
+ * client's backlog, such a client would be sent the later patch's bytes in place of the earlier.
+ * Such views are copied; every other frame is sent as it is.
+ */
+function ownedBytes(data: unknown): unknown {
+  if (!(data instanceof Uint8Array) || Buffer.isBuffer(data)) return data;
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
+  return Buffer.from(data);
+}
+
 type WebSocketClass = typeof WebSocket;
 
 /**
@@ -44,6 +59,7 @@ export function batchingWebSocket(Base: WebSocketClass): WebSocketClass {
   return class BatchingWebSocket extends Base {
     override send(...args: unknown[]): void {
       corkForThisTurn((this as unknown as { _socket?: Socket })._socket);
+      args[0] = ownedBytes(args[0]);
       (super.send as (...a: unknown[]) => void)(...args);
     }
 

@@ -4,7 +4,7 @@
  * appended actions) and in a file (whole); writes coalesce; a store that is down never holds a
  * game's outcomes back.
  */
-import { appendFile, mkdtemp, readdir, readFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readdir, readFile, readlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -223,6 +223,35 @@ describe("checkpoint data", () => {
     expectRebuilt(g, (await again.read("BCDF"))!);
     await store.remove("BCDF");
     expect(await readdir(store.dir)).toEqual([]);
+  });
+
+  it("a room's tail file is opened once and kept open for its lines, until the checkpoint is removed or the store closes", async () => {
+    const store = new FileCheckpointStore(await mkdtemp(join(tmpdir(), "robots-ckpt-")));
+    /** This process's open descriptors on a room's tail file. */
+    const openOn = async (code: string) => {
+      const target = join(store.dir, `${code}.tail`);
+      const links = await Promise.all((await readdir("/proc/self/fd")).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")));
+      return links.filter((link) => link === target).length;
+    };
+    const games = [new Game(store, "BCDF"), new Game(store, "GHJK")];
+    for (const g of games) {
+      g.act({ type: "join", clientId: "p1", name: "Ann", icon: "dog", creator: true });
+      await g.checkpointer.flushed();
+      g.act({ type: "join", clientId: "p2", name: "Bob", icon: "cat" });
+      await g.checkpointer.flushed();
+    }
+    // One descriptor per room, held between writes: a line costs one write(2), not open+write+close.
+    expect(await openOn("BCDF")).toBe(1);
+    expect(await openOn("GHJK")).toBe(1);
+    games[0]!.act({ type: "join", clientId: "p3", name: "Cy", icon: "owl" });
+    await games[0]!.checkpointer.flushed();
+    expect(await openOn("BCDF")).toBe(1);
+    expect((await readFile(join(store.dir, "BCDF.tail"), "utf8")).trim().split("\n")).toHaveLength(2);
+    await store.remove("BCDF");
+    expect(await openOn("BCDF")).toBe(0);
+    expect(await openOn("GHJK")).toBe(1);
+    await store.close();
+    expect(await openOn("GHJK")).toBe(0);
   });
 
   it("with its store down, a write fails fast and the outcomes still go out; the next write is a whole base", async () => {
