@@ -6,6 +6,7 @@
  * the per-address creation limit counts each once, with CREATE_ROOMS_PER_MINUTE raised anyway.
  *
  *   node loadtest/creation-bench.ts [--sequential 200] [--concurrent 50] [--waves 6] [--repeat 3]
+ *                                   [--server-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Per run: a warm-up (one sequential pass of 50 and one wave), then `--sequential` creations one
  * after another, then `--waves` waves of `--concurrent` creations started together (the next wave
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     concurrent: { type: "string", default: "50" },
     waves: { type: "string", default: "6" },
     repeat: { type: "string", default: "3" },
+    /** Extra node flags for the server, e.g. a CPU profile of where a creation's time goes. */
+    "server-args": { type: "string", default: "" },
   },
 });
 const SEQUENTIAL = Number(values.sequential);
@@ -83,6 +86,7 @@ for (let run = 0; run < REPEAT; run++) {
   const server = new BenchServer({
     label: "robots",
     cwd: ROOT,
+    nodeArgs: values["server-args"]!.split(" ").filter(Boolean),
     port: await findFreePort(),
     env: { DATA_DIR: dataDir, TRUSTED_PROXIES: "127.0.0.1", CREATE_ROOMS_PER_MINUTE: "100000", NODE_ENV: "production", STARTUP_TIMEOUT_SECONDS: "300" },
   });
