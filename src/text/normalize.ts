@@ -57,10 +57,17 @@ export function textLength(text: string): number {
 
 /**
  * §5 comparison key: lower-case, drop a leading article when more words follow, keep only
- * letters and digits. Two answers with the same key are the same answer.
+ * letters and digits. Two answers with the same key are the same answer. A word is what the
+ * spaces separate, counted by its letters and digits: "A, team" starts with the article "a" as
+ * "A team" does, and "The !" is the one word "the" (nothing follows it), so punctuation alone
+ * never changes a key (a seed of the §5 property test found "A, A" keyed "aa" against "a").
  */
 export function comparisonKey(text: string): string {
-  const words = normalizeText(text).toLowerCase().split(" ");
+  const words = normalizeText(text)
+    .toLowerCase()
+    .split(" ")
+    .map((word) => word.replace(NOT_LETTER_OR_DIGIT, ""))
+    .filter((word) => word !== "");
   if (words.length > 1 && LEADING_ARTICLES.has(words[0]!)) words.shift();
-  return words.join(" ").replace(NOT_LETTER_OR_DIGIT, "");
+  return words.join("");
 }

@@ -107,6 +107,13 @@ describe("§5 comparison key", () => {
     expect(comparisonKey("   ")).toBe("");
   });
 
+  it("§5 regression (property seed 1186418826): an article followed by punctuation is still a separate word", () => {
+    expect(comparisonKey("  A, A!  ")).toBe(comparisonKey("a a"));
+    expect(comparisonKey("The, Beatles")).toBe("beatles");
+    expect(comparisonKey("The !")).toBe("the");
+    expect(comparisonKey("a-team")).toBe("ateam");
+  });
+
   it("§5 keys ignore case, spacing and punctuation differences (property)", () => {
     const word = fc.stringMatching(/^[a-z0-9]{1,8}$/);
     fc.assert(
