@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { BenchServer, checkoutRevision, removeCheckout } from "./support/benchServer.ts";
+import { silenceUnhandledMessageWarnings } from "./support/sdkWarnings.ts";
 
 const { values } = parseArgs({
   options: {
@@ -145,12 +146,7 @@ const SECONDS = Number(values.seconds);
 const RATE = Number(values.rate);
 const SEND_EVERY_MS = 50;
 
-// Events reach the SDK before a handler is registered; the bench reads none of them.
-const warn = console.warn;
-console.warn = (...args: unknown[]) => {
-  if (typeof args[0] === "string" && args[0].includes("onMessage() not registered")) return;
-  warn(...args);
-};
+silenceUnhandledMessageWarnings();
 
 function runChild(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { Client } from "@colyseus/sdk";
 import { findFreePort } from "../test/support/postgres.ts";
 import { BenchServer } from "./support/benchServer.ts";
+import { silenceUnhandledMessageWarnings } from "./support/sdkWarnings.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,12 +39,7 @@ const WAVES = Number(values.waves);
 const REPEAT = Number(values.repeat);
 const ROOT = new URL("../", import.meta.url).pathname;
 
-// Events can reach the SDK before a handler is registered; the bench reads none of them.
-const warn = console.warn;
-console.warn = (...args: unknown[]) => {
-  if (typeof args[0] === "string" && args[0].includes("onMessage() not registered")) return;
-  warn(...args);
-};
+silenceUnhandledMessageWarnings();
 
 const quantile = (xs: number[], q: number) => {
   const sorted = [...xs].sort((a, b) => a - b);

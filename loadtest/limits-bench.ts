@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { findFreePort } from "../test/support/postgres.ts";
 import { BenchServer, checkoutRevision, removeCheckout } from "./support/benchServer.ts";
+import { silenceUnhandledMessageWarnings } from "./support/sdkWarnings.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,12 +37,7 @@ const MESSAGE_ROOMS = 8;
 const SEND_EVERY_MS = 70;
 const ROOT = new URL("../", import.meta.url).pathname;
 
-// Events can reach the SDK before a handler is registered; the bench reads none of them.
-const warn = console.warn;
-console.warn = (...args: unknown[]) => {
-  if (typeof args[0] === "string" && args[0].includes("onMessage() not registered")) return;
-  warn(...args);
-};
+silenceUnhandledMessageWarnings();
 
 const quantile = (xs: number[], q: number) => {
   const sorted = [...xs].sort((a, b) => a - b);

@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import { Client, type Room } from "@colyseus/sdk";
 import { findFreePort } from "../test/support/postgres.ts";
 import { BenchServer, checkoutRevision, removeCheckout } from "./support/benchServer.ts";
+import { silenceUnhandledMessageWarnings } from "./support/sdkWarnings.ts";
 
 const { values } = parseArgs({
   options: {
@@ -44,12 +45,7 @@ const SNAPSHOTS = values.snapshots ? resolve(values.snapshots) : undefined;
 const PROFILES = values.profiles ? resolve(values.profiles) : undefined;
 const CREATE_BATCH = 10;
 
-// Events reach the SDK before handlers exist; the bench reads none of them.
-const warn = console.warn;
-console.warn = (...args: unknown[]) => {
-  if (typeof args[0] === "string" && args[0].includes("onMessage() not registered")) return;
-  warn(...args);
-};
+silenceUnhandledMessageWarnings();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs inside the server: answers `measure` and `snapshot` requests on the IPC channel. */

@@ -22,6 +22,7 @@ import type { BotHandle } from "../../bots/runner.ts";
 import { startBots } from "../../bots/runner.ts";
 import { stateOf } from "../../bots/connection.ts";
 import { TIMER_BOUNDS } from "../../src/protocol.ts";
+import { silenceUnhandledMessageWarnings } from "../support/sdkWarnings.ts";
 
 /** Clients per room: the workload of the issue (8 players, the host among them). */
 export const ROOM_SIZE = 8;
@@ -397,12 +398,8 @@ async function handle(c: Command): Promise<Reply> {
 }
 
 if (import.meta.main) {
-  // The SDK warns about events that arrive before a handler exists; the bots handle all they need.
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === "string" && args[0].includes("onMessage() not registered")) return;
-    warn(...args);
-  };
+  // The bots handle every event they need; the rest need no warning each.
+  silenceUnhandledMessageWarnings();
   if (!process.send) {
     console.error("capacity generator: run by loadtest/capacity-bench.ts (needs an IPC channel)");
     process.exit(2);
